@@ -1,0 +1,3 @@
+//! Finds an Anaconda credential in a build's secrets and hands conda the header for it.
+
+pub mod cli;
