@@ -34,7 +34,7 @@ BINARY_NAME = "conda-credential-helper"
 """File name of the helper binary, looked up on PATH as the last resort."""
 
 BIN_ENV = "CONDA_CREDENTIAL_HELPER_BIN"
-"""Environment variable with the path of the helper binary; it overrides every other lookup."""
+"""Environment variable with the path of the helper binary, which overrides every other lookup."""
 
 TIMEOUT_ENV = "CONDA_CREDENTIAL_HELPER_TIMEOUT"
 """Environment variable with the helper's time limit in seconds."""
@@ -43,10 +43,10 @@ LOG_ENV = "CONDA_CREDENTIAL_HELPER_LOG"
 """Environment variable that sets the helper's log level."""
 
 HELPER_PATH_FILE = "helper_path.txt"
-"""File next to this module, written by ``conda-credential-helper install``, that names the binary."""
+"""File beside this module naming the binary, written by ``conda-credential-helper install``."""
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
-"""Time the helper gets to answer before it is killed."""
+"""Seconds one helper run may take before it is killed."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -68,7 +68,7 @@ class CredentialHelperError(Exception):
 
 
 class HelperFailure(Exception):
-    """Failure to get headers from the helper; the message is written for the user."""
+    """Failure to get headers from the helper, with a message written for the user."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -79,7 +79,7 @@ class HelperFailure(Exception):
 class HostKey:
     """Origin of a URL (scheme, lowercase host without trailing dot, port).
 
-    The helper decides by host alone, so its answer is cached per ``HostKey``.
+    The helper decides by host alone, so its output is cached per ``HostKey``.
     """
 
     scheme: str
@@ -88,7 +88,7 @@ class HostKey:
 
     @classmethod
     def from_url(cls, url: str) -> HostKey:
-        """Build the key of ``url``; the port defaults to the scheme's standard port."""
+        """Build the key of ``url``, with the scheme's standard port when the URL has none."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host = (parts.hostname or "").rstrip(".")
@@ -146,7 +146,7 @@ def _key_of(headers: Mapping[str, str]) -> str:
 
 
 def redact_url(url: str) -> str:
-    """Return ``url`` without userinfo, query and fragment, and with a conda ``/t/<token>`` masked."""
+    """Return ``url`` without userinfo, query or fragment, with a conda ``/t/<token>`` masked."""
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
     path = re.sub(r"^/t/[^/]+", "/t/****", parts.path)
@@ -156,9 +156,7 @@ def redact_url(url: str) -> str:
 # Finding and running the helper
 
 
-def find_helper(
-    environ: Mapping[str, str] = os.environ, package_dir: Path = PACKAGE_DIR
-) -> str:
+def find_helper(environ: Mapping[str, str] = os.environ, package_dir: Path = PACKAGE_DIR) -> str:
     """Return the path of the helper binary.
 
     The lookup order is ``CONDA_CREDENTIAL_HELPER_BIN``, then ``helper_path.txt`` in
@@ -187,7 +185,7 @@ def find_helper(
 
 
 def _check_configured_binary(configured: str, environ: Mapping[str, str]) -> str:
-    """Resolve the value of ``CONDA_CREDENTIAL_HELPER_BIN``; a bare name is looked up on PATH."""
+    """Resolve the value of ``CONDA_CREDENTIAL_HELPER_BIN``. A bare name is looked up on PATH."""
     if os.sep not in configured and not (os.altsep and os.altsep in configured):
         found = shutil.which(configured, path=environ.get("PATH"))
         if found:
@@ -248,7 +246,7 @@ def helper_timeout(environ: Mapping[str, str] = os.environ) -> float:
 
 
 def run_helper(url: str, environ: Mapping[str, str] = os.environ) -> Credential:
-    """Run ``<helper> get --with-source`` for ``url`` and return its validated answer.
+    """Run ``<helper> get --with-source`` for ``url`` and return its validated output.
 
     The request goes on stdin as ``{"uri": ...}`` (never on argv), without userinfo,
     query or fragment. The helper inherits the environment and working directory.
@@ -274,7 +272,7 @@ def run_helper(url: str, environ: Mapping[str, str] = os.environ) -> Credential:
         )
     except subprocess.TimeoutExpired:
         raise HelperFailure(
-            f"`{binary} get` did not answer within {timeout:g} seconds for {host} and was "
+            f"`{binary} get` timed out after {timeout:g} seconds for {host} and was "
             f"stopped. Check that `{binary}` is {BINARY_NAME}, or set {TIMEOUT_ENV} to "
             f"allow more seconds."
         ) from None
@@ -290,7 +288,7 @@ def run_helper(url: str, environ: Mapping[str, str] = os.environ) -> Credential:
         credential = parse_helper_output(completed.stdout)
     except HelperFailure as failure:
         raise HelperFailure(
-            f"`{binary} get` returned an invalid answer for {host}: {failure.message}. "
+            f"`{binary} get` returned invalid output for {host}: {failure.message}. "
             f"Check that `{binary}` is {BINARY_NAME} 0.1.0 or later."
         ) from None
 
@@ -387,7 +385,7 @@ def _log_credential(host: HostKey, credential: Credential) -> None:
     )
 
 
-# Parsing the helper's answer
+# Parsing the helper's output
 
 
 def parse_helper_output(stdout: str) -> Credential:
@@ -449,17 +447,13 @@ def _validate_header_name(name: str) -> None:
 
 def _validate_header_value(name: str, value: str) -> None:
     if _LINE_BREAK_OR_NUL.search(value):
-        raise HelperFailure(
-            f"the value of header `{name}` contains a line break (CR or LF) or NUL"
-        )
+        raise HelperFailure(f"the value of header `{name}` contains a line break (CR or LF) or NUL")
     if not _HEADER_VALUE.fullmatch(value):
         raise HelperFailure(
             f"the value of header `{name}` contains a control or non-ASCII character"
         )
     if value != value.strip():
-        raise HelperFailure(
-            f"the value of header `{name}` starts or ends with whitespace"
-        )
+        raise HelperFailure(f"the value of header `{name}` starts or ends with whitespace")
 
 
 def _clean_source(source: object) -> str | None:
@@ -474,7 +468,7 @@ def _clean_source(source: object) -> str | None:
 
 @dataclass
 class _CacheEntry:
-    """The helper's outcome for one host; ``lock`` is held while the helper runs."""
+    """Outcome of the helper for one host. ``lock`` is held while the helper runs."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     credential: Credential | None = None
@@ -486,10 +480,10 @@ _cache_lock = threading.Lock()
 
 
 def credential_for(url: str) -> Credential:
-    """Return the helper's answer for the host of ``url``.
+    """Return the helper's credential for the host of ``url``.
 
     The helper runs at most once per host per process, whichever thread or handler
-    object asks. A failure is cached as well: later calls raise ``HelperFailure``
+    object calls. A failure is cached as well: later calls raise ``HelperFailure``
     with the same message without running the helper again.
     """
     key = HostKey.from_url(url)
@@ -510,7 +504,7 @@ def credential_for(url: str) -> Credential:
 
 
 def clear_cache() -> None:
-    """Forget every cached answer, so the next request runs the helper again."""
+    """Forget every cached credential and failure, so the next request runs the helper again."""
     with _cache_lock:
         _cache.clear()
 
@@ -522,7 +516,7 @@ class CredentialHelperAuth(AuthBase):
     """requests auth that adds the helper's headers to each request for a matching host.
 
     ``error_class`` is called with one message string for every error raised here.
-    When a server answers 401 or 403 to a request that carried the headers, the error
+    When a server responds with 401 or 403 to a request that carried the headers, the error
     explains the rejection. The headers are removed before a redirect to another
     origin is followed.
     """
@@ -553,9 +547,7 @@ class CredentialHelperAuth(AuthBase):
 
         if response.status_code in _REJECTED_STATUSES:
             response.close()
-            raise self.error_class(
-                rejection_message(response.status_code, request.url, credential)
-            )
+            raise self.error_class(rejection_message(response.status_code, request.url, credential))
         return response
 
 
@@ -585,7 +577,7 @@ def _drop_headers_on_cross_origin_redirect(response, headers: Mapping[str, str])
 
 
 def rejection_message(status: int, url: str, credential: Credential) -> str:
-    """Word the error for a server that answered 401 or 403 to a request with our key."""
+    """Word the error for a server that responded with 401 or 403 to a request with our key."""
     host = HostKey.from_url(url)
     key = f"The API key {credential.fingerprint} (from {credential.describe_source()})"
     rejected = f"{host} rejected {redact_url(url)} with HTTP {_REJECTED_STATUSES[status]}."
