@@ -12,7 +12,7 @@ pub const EMPTY_REPODATA: &str =
 
 /// A fake repo.anaconda.cloud with the key it accepts.
 ///
-/// Answers 200 for a served path with `Authorization: Bearer <key>`, 404 for an unknown path
+/// Returns 200 for a served path with `Authorization: Bearer <key>`, 404 for an unknown path
 /// with that header, 403 for any other `Authorization` and 401 without one, as the real
 /// repository does for a wrong or missing key.
 pub struct FakeRepo {
@@ -48,17 +48,17 @@ impl FakeRepo {
             .await;
     }
 
-    /// The `Authorization` value this repository accepts.
+    /// Returns the `Authorization` value this repository accepts.
     pub fn bearer(&self) -> String {
         format!("Bearer {}", self.key)
     }
 
-    /// The server's plain-HTTP base URL on loopback.
+    /// Returns the server's plain-HTTP base URL on loopback.
     pub fn uri(&self) -> String {
         self.server.uri()
     }
 
-    /// The requests the server has received so far.
+    /// Returns the requests the server has received so far.
     pub async fn received(&self) -> Vec<Request> {
         self.server.received_requests().await.unwrap_or_default()
     }
@@ -82,7 +82,7 @@ impl FakeRepo {
     }
 }
 
-/// The `Authorization` values of the requests a server received, in order.
+/// Returns the `Authorization` values of the requests a server received, in order.
 pub fn authorization_values(requests: &[Request]) -> Vec<Option<String>> {
     requests
         .iter()
