@@ -13,8 +13,7 @@ pub const EMPTY_REPODATA: &str =
 /// A fake repo.anaconda.cloud with the key it accepts.
 ///
 /// Returns 200 for a served path with `Authorization: Bearer <key>`, 404 for an unknown path
-/// with that header, 403 for any other `Authorization` and 401 without one, as the real
-/// repository does for a wrong or missing key.
+/// with that header, 403 for any other `Authorization` and 401 without one.
 pub struct FakeRepo {
     pub server: MockServer,
     pub key: String,
