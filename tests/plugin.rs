@@ -190,9 +190,14 @@ async fn plugin_key_reaches_repo() {
             .env("ANACONDA_AUTH_API_KEY", KEY),
     );
 
-    assert_eq!(status(run.single()), 200);
+    let outcome = run.single();
+    assert_eq!(status(outcome), 200);
     let seen = fake_repo::authorization_values(&setup.repo.received().await);
     assert_eq!(seen, vec![Some(format!("Bearer {KEY}"))]);
+    assert_eq!(
+        outcome["authorization"], "Bearer ****6789",
+        "the answered request keeps only a masked key for conda's logs"
+    );
     run.assert_never_shows(KEY);
 }
 

@@ -518,7 +518,7 @@ class CredentialHelperAuth(AuthBase):
     ``error_class`` is called with one message string for every error raised here.
     When a server responds with 401 or 403 to a request that carried the headers, the error
     explains the rejection. The headers are removed before a redirect to another
-    origin is followed.
+    origin is followed, and masked on each answered request that conda may log.
     """
 
     def __init__(self, error_class: type[Exception] = CredentialHelperError):
@@ -536,15 +536,18 @@ class CredentialHelperAuth(AuthBase):
         return request
 
     def _check_response(self, credential: Credential, response, *args, **kwargs):
-        """Response hook: drop the headers on a cross-origin redirect, explain 401 and 403."""
+        """Response hook: guard redirects, mask the sent key and explain 401 and 403."""
         request = response.request
         if not _carries_headers(request, credential.headers):
             return response
 
         if response.is_redirect:
+            # A same-origin redirect keeps the headers, because requests copies this
+            # request for the next hop after the hook returns.
             _drop_headers_on_cross_origin_redirect(response, credential.headers)
             return response
 
+        _mask_sent_headers(request, credential)
         if response.status_code in _REJECTED_STATUSES:
             response.close()
             raise self.error_class(rejection_message(response.status_code, request.url, credential))
@@ -553,6 +556,25 @@ class CredentialHelperAuth(AuthBase):
 
 def _carries_headers(request, headers: Mapping[str, str]) -> bool:
     return all(request.headers.get(name) == value for name, value in headers.items())
+
+
+def _mask_sent_headers(request, credential: Credential) -> None:
+    """Replace our header values on a request that has been answered with masked ones.
+
+    conda logs ``response.request.headers`` at INFO level and copies them into the
+    ``response_details`` of its HTTP errors, which ``--json`` prints (seen in conda
+    26.7). The request has been sent by now, so only those records see the change.
+    """
+    for name, value in credential.headers.items():
+        request.headers[name] = _masked_value(name, value)
+
+
+def _masked_value(name: str, value: str) -> str:
+    """Return ``value`` with its key replaced by the fingerprint, keeping an auth scheme."""
+    if name.lower() == "authorization" and " " in value.strip():
+        scheme = value.split(" ", 1)[0]
+        return f"{scheme} {fingerprint(_key_of({name: value}))}"
+    return fingerprint(value)
 
 
 def _drop_headers_on_cross_origin_redirect(response, headers: Mapping[str, str]) -> None:

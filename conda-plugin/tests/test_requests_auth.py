@@ -185,3 +185,42 @@ def test_auth_403_after_same_origin_redirect(session, http_server, helper_for_ev
 
     with pytest.raises(auth.CredentialHelperError, match="403 Forbidden"):
         session.get(start, auth=auth.CredentialHelperAuth())
+
+
+@pytest.mark.parametrize("status", [200, 404, 500])
+def test_auth_masks_key_on_answered_request(session, http_server, helper_for_every_host, status):
+    helper_for_every_host({"Authorization": [f"Bearer {KEY}"]})
+    server = http_server()
+    url = server.route("/repo/main/noarch/repodata.json", status=status)
+
+    response = session.get(url, auth=auth.CredentialHelperAuth())
+
+    assert response.status_code == status
+    assert server.headers_for("/repo/main/noarch/repodata.json")[0]["Authorization"] == (
+        f"Bearer {KEY}"
+    )
+    assert response.request.headers["Authorization"] == f"Bearer {FINGERPRINT}"
+
+
+def test_auth_masks_custom_header(session, http_server, helper_for_every_host):
+    helper_for_every_host({"X-Api-Key": [KEY]})
+    server = http_server()
+    url = server.route("/file")
+
+    response = session.get(url, auth=auth.CredentialHelperAuth())
+
+    assert server.headers_for("/file")[0]["X-Api-Key"] == KEY
+    assert response.request.headers["X-Api-Key"] == FINGERPRINT
+
+
+def test_auth_masks_key_after_same_origin_redirect(session, http_server, helper_for_every_host):
+    helper_for_every_host({"Authorization": [f"Bearer {KEY}"]})
+    repo = http_server()
+    repo.route("/landing")
+    start = repo.route("/start", status=302, headers={"Location": "/landing"})
+
+    response = session.get(start, auth=auth.CredentialHelperAuth())
+
+    assert repo.headers_for("/start")[0]["Authorization"] == f"Bearer {KEY}"
+    assert repo.headers_for("/landing")[0]["Authorization"] == f"Bearer {KEY}"
+    assert response.request.headers["Authorization"] == f"Bearer {FINGERPRINT}"

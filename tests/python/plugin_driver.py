@@ -2,8 +2,9 @@
 
 Usage: ``python plugin_driver.py [--threads N] URL``. Each of the N threads opens its own
 session with its own ``CredentialHelperAuth``, as conda does, and all start at once. The
-output is a JSON list with one object per thread: ``{"status", "redirects", "url"}`` for
-a response, or ``{"error", "message"}`` for an error raised by the plugin. Any other
+output is a JSON list with one object per thread: ``{"status", "redirects", "url",
+"authorization"}`` for a response, where ``authorization`` is the header as the response's
+request records it, or ``{"error", "message"}`` for an error raised by the plugin. Any other
 exception ends the script with a traceback and a non-zero exit status.
 """
 
@@ -27,6 +28,7 @@ def fetch(url):
             "status": response.status_code,
             "redirects": [earlier.status_code for earlier in response.history],
             "url": response.url,
+            "authorization": response.request.headers.get("Authorization"),
         }
 
 
