@@ -559,11 +559,11 @@ def _carries_headers(request, headers: Mapping[str, str]) -> bool:
 
 
 def _mask_sent_headers(request, credential: Credential) -> None:
-    """Replace our header values on a request that has been answered with masked ones.
+    """Replace our header values on a sent request with their fingerprints.
 
-    conda logs ``response.request.headers`` at INFO level and copies them into the
-    ``response_details`` of its HTTP errors, which ``--json`` prints (seen in conda
-    26.7). The request has been sent by now, so only those records see the change.
+    conda logs ``response.request.headers`` and copies them into the
+    ``response_details`` of its HTTP errors, which ``--json`` prints (seen with conda
+    23.9.0 and 26.7.1). The request has been sent, so only those records change.
     """
     for name, value in credential.headers.items():
         request.headers[name] = _masked_value(name, value)

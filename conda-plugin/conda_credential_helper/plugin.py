@@ -3,6 +3,9 @@
 conda loads this module through the entry point
 ``conda-credential-helper = conda_credential_helper.plugin`` in the group ``conda``.
 A ``channel_settings`` entry with ``auth: conda-credential-helper`` selects the handler.
+conda 24.5 and later match its ``channel`` as a URL pattern such as
+``https://repo.anaconda.cloud/*``. conda 23.9 to 24.4 match only an exact channel
+name such as ``https://repo.anaconda.cloud/repo/main``.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ HANDLER_NAME = "conda-credential-helper"
 class CredentialHelperError(CondaError):
     """Error that conda prints when the helper fails or a server rejects its key.
 
-    conda prints it as one line, ``CredentialHelperError: <message>``, without a
-    traceback, and exits with status 1.
+    conda prints it as ``CredentialHelperError: <message>`` without a traceback and
+    exits with status 1 (seen with conda 23.9.0 and 26.7.1).
     """
 
     def __init__(self, message: str):
