@@ -1,6 +1,8 @@
 //! Finds an Anaconda credential in a build's secrets and hands conda the header for it.
 
 pub mod cli;
+pub mod dotenv;
 pub mod env;
 pub mod secret;
+pub mod value;
 pub mod vars;
