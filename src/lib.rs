@@ -3,6 +3,8 @@
 pub mod cli;
 pub mod dotenv;
 pub mod env;
+pub mod redact;
+pub mod rules;
 pub mod secret;
 pub mod value;
 pub mod vars;
