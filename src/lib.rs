@@ -3,8 +3,12 @@
 pub mod cli;
 pub mod dotenv;
 pub mod env;
+pub mod error;
+pub mod file;
 pub mod redact;
 pub mod rules;
 pub mod secret;
+pub mod secrets;
+pub mod source;
 pub mod value;
 pub mod vars;
