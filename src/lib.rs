@@ -5,6 +5,8 @@ pub mod dotenv;
 pub mod env;
 pub mod error;
 pub mod file;
+pub mod get;
+pub mod protocol;
 pub mod redact;
 pub mod rules;
 pub mod secret;
