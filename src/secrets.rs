@@ -86,20 +86,20 @@ fn secrets_dir(
 /// Returns the path of the key file in `dir`: the exact name if present, else the first
 /// name in sorted order that matches without regard to ASCII case.
 fn locate_key_file(dir: &Path) -> Result<Option<PathBuf>, Error> {
-    let exact = dir.join(API_KEY_VAR);
-    match fs::symlink_metadata(&exact) {
-        Ok(_) => return Ok(Some(exact)),
-        Err(error) if file::is_missing(&error) => {}
-        Err(source) => {
-            let file = CredentialFile::Secret(exact);
-            return Err(Error::UnreadableFile { file, source });
-        }
-    }
-
     let unreadable = |source: io::Error| Error::SecretsDirUnreadable {
         path: dir.to_owned(),
         source,
     };
+
+    // A lookup that fails for another reason than absence, such as a directory without
+    // search permission, is reported against the directory.
+    let exact = dir.join(API_KEY_VAR);
+    match fs::symlink_metadata(&exact) {
+        Ok(_) => return Ok(Some(exact)),
+        Err(error) if file::is_missing(&error) => {}
+        Err(source) => return Err(unreadable(source)),
+    }
+
     let mut names: Vec<OsString> = Vec::new();
     for entry in fs::read_dir(dir).map_err(unreadable)? {
         let name = entry.map_err(unreadable)?.file_name();
