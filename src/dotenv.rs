@@ -1,10 +1,12 @@
 //! A small dotenv parser, enough to find one variable in a `.env` file.
 //!
-//! It follows python-dotenv, which pydantic-settings and so anaconda-auth use: `#` comment
-//! lines, an optional `export ` prefix, single-quoted values taken literally except `\'`
-//! and `\\`, double-quoted values with backslash escapes, quoted values that span lines,
-//! and unquoted values that end at the line end or at a `#` preceded by whitespace.
-//! Unlike python-dotenv it expands no `${VAR}` references, so a value is used as written.
+//! It follows the grammar of python-dotenv's `parser.py`, the parser behind
+//! pydantic-settings and so anaconda-auth. It supports `#` comment lines, an optional
+//! `export ` prefix and names in single quotes. Single-quoted values are
+//! literal except for `\'` and `\\`, double-quoted values decode backslash escapes, and
+//! quoted values may span lines. An unquoted value ends at the line end or at a `#` that
+//! follows whitespace. Unlike python-dotenv, it expands no `${VAR}` references, so a value
+//! is used as written.
 //! A line it cannot parse becomes a [`SyntaxError`] with its line number, never its text,
 //! because the text may be a credential.
 
@@ -30,11 +32,11 @@ pub struct SyntaxError {
     pub line: usize,
     /// Variable name, when the statement got that far.
     pub name: Option<String>,
-    /// What is wrong with the statement.
+    /// The syntax problem.
     pub problem: SyntaxProblem,
 }
 
-/// What is wrong with a statement.
+/// The reason a statement could not be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyntaxProblem {
     /// The line starts with `=` or another character that cannot begin a name.
@@ -138,25 +140,28 @@ fn parse_statement(cursor: &mut Cursor<'_>) -> Statement {
     };
 
     cursor.skip_export();
-    let name = cursor
-        .take_while(|character| !character.is_whitespace() && character != '=' && character != '#');
-    if name.is_empty() {
+    let Some(name) = parse_name(cursor) else {
         cursor.skip_line();
         return invalid(None, SyntaxProblem::MissingName);
-    }
+    };
 
     cursor.skip_blanks();
     if !cursor.eat('=') {
         cursor.skip_line();
         return invalid(Some(name), SyntaxProblem::MissingEquals);
     }
-    cursor.skip_blanks();
+    let blanks = cursor.take_while(is_blank);
 
     let value = match cursor.peek() {
         Some(quote @ ('\'' | '"')) => match parse_quoted(cursor, quote) {
             Ok(value) => value,
             Err(problem) => return invalid(Some(name), problem),
         },
+        // python-dotenv reads `KEY=  # note` as empty, but `KEY=#note` as `#note`.
+        Some('#') if !blanks.is_empty() => {
+            cursor.skip_line();
+            String::new()
+        }
         _ => parse_unquoted(cursor),
     };
     Statement::Assignment(Assignment {
@@ -164,6 +169,19 @@ fn parse_statement(cursor: &mut Cursor<'_>) -> Statement {
         name: name.to_owned(),
         value: Secret::new(value),
     })
+}
+
+/// Reads a variable name: a run of characters other than whitespace, `=` and `#`, or any
+/// text between single quotes. Returns `None` when there is no name.
+fn parse_name<'a>(cursor: &mut Cursor<'a>) -> Option<&'a str> {
+    if !cursor.eat('\'') {
+        let name = cursor.take_while(|character| {
+            !character.is_whitespace() && character != '=' && character != '#'
+        });
+        return (!name.is_empty()).then_some(name);
+    }
+    let name = cursor.take_while(|character| character != '\'' && character != '\n');
+    (cursor.eat('\'') && !name.is_empty()).then_some(name)
 }
 
 /// Reads an unquoted value up to the end of the line, without a trailing comment.
@@ -248,6 +266,11 @@ fn unescape(quote: char, next: char) -> Option<char> {
     }
 }
 
+/// Returns whether `character` is a space or a tab, the whitespace allowed inside a line.
+fn is_blank(character: char) -> bool {
+    character == ' ' || character == '\t'
+}
+
 /// A position in the text with its line number.
 #[derive(Clone)]
 struct Cursor<'a> {
@@ -296,7 +319,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn skip_blanks(&mut self) {
-        self.take_while(|character| character == ' ' || character == '\t');
+        self.take_while(is_blank);
     }
 
     fn skip_line(&mut self) {
@@ -441,9 +464,21 @@ mod tests {
     }
 
     #[test]
+    fn comment_after_blanks_is_empty_value() {
+        assert_eq!(value_of("ANACONDA_AUTH_API_KEY= # note"), "");
+        assert_eq!(value_of("ANACONDA_AUTH_API_KEY=\t# note"), "");
+    }
+
+    #[test]
     fn hash_right_after_equals_starts_value() {
-        // python-dotenv reads `KEY= # note` as the value `# note` too.
-        assert_eq!(value_of("ANACONDA_AUTH_API_KEY= # note"), "# note");
+        assert_eq!(value_of("ANACONDA_AUTH_API_KEY=#note"), "#note");
+    }
+
+    #[test]
+    fn single_quoted_name() {
+        assert_eq!(value_of("'ANACONDA_AUTH_API_KEY'=key-1234"), "key-1234");
+        let unterminated = find("'ANACONDA_AUTH_API_KEY=key", NAME).unwrap();
+        assert_eq!(unterminated, None);
     }
 
     #[test]
