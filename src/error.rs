@@ -16,16 +16,16 @@ const REQUEST_EXAMPLE: &str = r#"Send one JSON object such as {"uri": "https://r
 /// A failure of the `get` command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A source holds a value that is not a usable API key.
+    /// A source contains a value that is not a usable API key.
     #[error("invalid API key in {origin}: {problem}. {}", problem.fix())]
     InvalidKey {
-        /// Where the value was read.
+        /// The source of the value.
         origin: Origin,
-        /// What is wrong with it.
+        /// The problem with the value.
         problem: ValueProblem,
     },
 
-    /// No source holds an API key.
+    /// No source contains an API key.
     #[error(
         "no API key found; searched {searched}. Pass the key as a build secret with \
          `RUN --mount=type=secret,id={API_KEY_VAR}`, or set {API_KEY_VAR}"
@@ -33,18 +33,6 @@ pub enum Error {
     KeyNotFound {
         /// Every place searched, with why each had no key.
         searched: SearchedPlaces,
-    },
-
-    /// The secrets directory variable points at something other than a directory.
-    #[error(
-        "{variable} is set to {}, which is not a directory. Set {variable} to the directory that contains the secret files",
-        path.display()
-    )]
-    SecretsDirNotDirectory {
-        /// The variable that was set.
-        variable: &'static str,
-        /// The path it is set to.
-        path: PathBuf,
     },
 
     /// The secrets directory exists but cannot be read.
@@ -64,7 +52,7 @@ pub enum Error {
     NotRegularFile {
         /// The file.
         file: CredentialFile,
-        /// What it is instead.
+        /// The file type found instead.
         kind: FileKind,
     },
 
@@ -96,7 +84,7 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// A secret file holds an assignment to some variable other than the API key.
+    /// A secret file assigns a variable other than the API key.
     #[error(
         "secret file {} contains {found}=..., expected {API_KEY_VAR}. Put only the API key in the file, or `{API_KEY_VAR}=<key>`",
         path.display()
@@ -117,7 +105,7 @@ pub enum Error {
         file: CredentialFile,
         /// Line number, counted from 1.
         line: usize,
-        /// What is wrong with the statement.
+        /// The syntax problem.
         problem: SyntaxProblem,
     },
 
@@ -126,7 +114,7 @@ pub enum Error {
         "the Authorization header built from {origin} contains a line break or NUL. Keep only the API key there"
     )]
     UnsafeHeader {
-        /// Where the key was read.
+        /// The source of the key.
         origin: Origin,
     },
 

@@ -85,7 +85,7 @@ impl fmt::Display for FileKind {
     }
 }
 
-/// What a path refers to, after following symbolic links.
+/// The state of a path after following symbolic links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileState {
     /// Nothing exists at the path, or a parent is not a directory.

@@ -102,7 +102,7 @@ mod tests {
         }
     }
 
-    /// An environment whose secrets directory and working directory do not exist.
+    /// Returns an environment without a secrets directory or a working directory.
     fn empty_env() -> MapEnv {
         MapEnv::new().with_var(SECRETS_DIR_VAR, "/nonexistent-secrets-dir")
     }

@@ -13,7 +13,7 @@ const HINT_CHARS: usize = 4;
 
 /// A credential value.
 ///
-/// It has no `Display`, and its `Debug` prints [`MASK`], so any struct that holds one can
+/// It has no `Display`, and its `Debug` prints [`MASK`], so any struct that contains one can
 /// be debug-printed safely. [`Secret::expose`] is the one way to read the value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

@@ -2,9 +2,11 @@
 //!
 //! The directory is `ANACONDA_SECRETS_DIR`, or `/run/secrets` when that is unset or empty.
 //! It is searched only when it is a directory. The key file is named
-//! `ANACONDA_AUTH_API_KEY`, matched without regard to ASCII case as pydantic-settings does
-//! by default: the exact name wins, then the first match in sorted order. Symbolic links
-//! are followed, because Kubernetes mounts each secret as a link into a hidden directory.
+//! `ANACONDA_AUTH_API_KEY`, matched without regard to case as pydantic-settings does by
+//! default. pydantic-settings takes the first match in directory order, but the helper
+//! takes the exact name, else the first match in sorted order, so that the choice does not
+//! depend on the file system. Symbolic links are followed, because Kubernetes mounts each
+//! secret as a link into a hidden directory.
 //!
 //! A secret file contains the key alone, or dotenv text that assigns
 //! `ANACONDA_AUTH_API_KEY`, as when a `.env` file is passed as the secret.
@@ -50,15 +52,17 @@ pub fn find(
 
 /// Returns the secrets directory when it is a directory.
 ///
-/// A path set in `ANACONDA_SECRETS_DIR` that exists but is not a directory is an error. The
-/// default path in that state, or any missing path, is skipped.
+/// Otherwise records why in `searched` and returns `None`, as anaconda-cli-base skips such
+/// a path too.
 fn secrets_dir(
     env: &dyn Environment,
     searched: &mut Vec<Searched>,
 ) -> Result<Option<PathBuf>, Error> {
-    let configured = env.non_empty_var(SECRETS_DIR_VAR).map(PathBuf::from);
-    let is_configured = configured.is_some();
-    let mut dir = configured.unwrap_or_else(|| PathBuf::from(DEFAULT_SECRETS_DIR));
+    // NOTE: anaconda-cli-base also expands `~` and `$VAR` in this path, but the helper
+    // takes it literally.
+    let mut dir = env
+        .non_empty_var(SECRETS_DIR_VAR)
+        .map_or_else(|| PathBuf::from(DEFAULT_SECRETS_DIR), PathBuf::from);
     if dir.is_relative() {
         if let Ok(current) = env.current_dir() {
             dir = current.join(dir);
@@ -71,11 +75,7 @@ fn secrets_dir(
             searched.push(Searched::MissingSecretsDir(dir));
             Ok(None)
         }
-        Ok(_) if is_configured => Err(Error::SecretsDirNotDirectory {
-            variable: SECRETS_DIR_VAR,
-            path: dir,
-        }),
-        Ok(_) => {
+        Ok(FileState::Regular | FileState::NotRegular(_)) => {
             searched.push(Searched::SecretsDirNotDirectory(dir));
             Ok(None)
         }
@@ -278,15 +278,13 @@ mod tests {
     }
 
     #[test]
-    fn configured_file_instead_of_dir_is_error() {
+    fn file_instead_of_dir_is_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let not_dir = dir.path().join("secrets");
         fs::write(&not_dir, KEY).unwrap();
-        let error = find_in(&not_dir).unwrap_err();
-        assert!(
-            matches!(error, Error::SecretsDirNotDirectory { .. }),
-            "{error:?}"
-        );
+        let mut searched = Vec::new();
+        assert!(find(&env_for(&not_dir), &mut searched).unwrap().is_none());
+        assert_eq!(searched, vec![Searched::SecretsDirNotDirectory(not_dir)]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Credential discovery: the sources of the API key, searched in a fixed order.
 //!
-//! The order is the one of anaconda-auth, which reads its settings through
-//! pydantic-settings:
+//! The order is the one anaconda-auth uses, through the pydantic-settings sources that
+//! anaconda-cli-base arranges:
 //! 1. the environment variable `ANACONDA_AUTH_API_KEY`, then the deprecated
 //!    `ANACONDA_CLOUD_API_KEY`, where a variable set to the empty string counts as unset;
 //! 2. the file `ANACONDA_AUTH_API_KEY` in the secrets directory (see [`crate::secrets`]);
@@ -25,7 +25,7 @@ use crate::secrets;
 use crate::value::{self, ValueProblem};
 use crate::vars::{API_KEY_VAR, DOTENV_FILE, LEGACY_API_KEY_VAR, MAX_DOTENV_BYTES};
 
-/// Where an API key was read.
+/// The source of an API key.
 ///
 /// Its `Display` is the description shown by `get --with-source` and in error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +60,7 @@ impl fmt::Display for Origin {
 pub struct Credential {
     /// The API key.
     pub secret: Secret,
-    /// Where it was read.
+    /// The source it was read from.
     pub origin: Origin,
 }
 
@@ -81,7 +81,7 @@ pub enum Searched {
     EmptyVar(&'static str),
     /// A secrets directory that does not exist.
     MissingSecretsDir(PathBuf),
-    /// A default secrets directory that exists but is not a directory.
+    /// A secrets directory path that exists but is not a directory.
     SecretsDirNotDirectory(PathBuf),
     /// A secrets directory without a file for the key.
     MissingSecretFile(PathBuf),

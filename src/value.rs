@@ -12,7 +12,7 @@ use crate::vars::MAX_KEY_BYTES;
 /// The UTF-8 byte order mark that some editors put at the start of a file.
 const BYTE_ORDER_MARK: char = '\u{feff}';
 
-/// Why a candidate value is not a usable API key.
+/// The reason a candidate value is not a usable API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueProblem {
     /// Nothing is left after trimming.

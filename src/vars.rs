@@ -1,6 +1,6 @@
 //! Names of the environment variables and files the helper reads, with their defaults.
 
-/// Environment variable that holds the Anaconda API key, the name anaconda-auth reads.
+/// Environment variable that contains the Anaconda API key, the name anaconda-auth reads.
 ///
 /// The same name is the file name looked up in the secrets directory and the variable
 /// looked up in `.env`.
@@ -8,9 +8,9 @@ pub const API_KEY_VAR: &str = "ANACONDA_AUTH_API_KEY";
 
 /// Deprecated environment variable for the API key, from before anaconda-auth's rename.
 ///
-/// Used only when [`API_KEY_VAR`] is unset or empty, with a deprecation warning. Like
-/// anaconda-auth, the helper reads this name from the environment only, never from the
-/// secrets directory or `.env`.
+/// Used only when [`API_KEY_VAR`] is unset or empty, with a deprecation warning, and read
+/// from the environment only. anaconda-auth also reads it from `.env` and lets it override
+/// the new name, but the helper keeps the documented name first.
 pub const LEGACY_API_KEY_VAR: &str = "ANACONDA_CLOUD_API_KEY";
 
 /// Environment variable that overrides the secrets directory.

@@ -640,11 +640,8 @@ fn secrets_dir_var_names_a_file() {
     let file = sandbox.work.path().join("not-a-dir");
     write_readable(&file, b"x");
     let sandbox = sandbox.var(SECRETS_DIR_VAR, &file);
-    let message = format!(
-        "ANACONDA_SECRETS_DIR is set to {}, which is not a directory",
-        display(&file)
-    );
-    assert_error(&sandbox.get(REPO_URI), &[&message]);
+    let place = format!("secrets directory {} (not a directory)", display(&file));
+    assert_error(&sandbox.get(REPO_URI), &["no API key found", &place]);
 }
 
 // Malformed .env files.

@@ -49,7 +49,7 @@ fn authorization_from_helper(key: &str, uri: &str) -> Option<String> {
     })
 }
 
-/// A reqwest client that trusts only the test CA and resolves the repository host to
+/// Builds a reqwest client that trusts only the test CA and resolves the repository host to
 /// the TLS front on loopback.
 fn client(ca: &TestCa, front: &TlsFront) -> reqwest::blocking::Client {
     let dir = tempfile::tempdir().unwrap();
