@@ -96,6 +96,9 @@ fn init_logging(verbose: u8) {
 
 /// Prints `error: <message>` as one line on stderr, ignoring a failed write as there is
 /// nowhere left to report it.
+///
+/// Line breaks, as a path may contain, are escaped to keep the message on one line.
 fn print_error(message: &str) {
+    let message = message.replace('\n', "\\n").replace('\r', "\\r");
     let _ = writeln!(io::stderr().lock(), "error: {message}");
 }

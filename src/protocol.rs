@@ -90,8 +90,8 @@ pub struct Response {
 impl Response {
     /// Returns the response as one line of JSON, newline included.
     pub fn to_json_line(&self) -> String {
-        // serde_json fails only for non-string map keys and failing Serialize impls, and
-        // this response has neither.
+        // serde_json documents two failures: a Serialize impl that fails and a map key
+        // that is not a string. The impls below never fail and use string keys.
         let mut line = serde_json::to_string(self).expect("response serializes to JSON");
         line.push('\n');
         line

@@ -635,6 +635,15 @@ fn secrets_dir_unreadable() {
 }
 
 #[test]
+fn path_with_line_break_stays_one_line() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.work.path().join("line\nbreak");
+    fs::create_dir_all(dir.join(API_KEY_VAR)).unwrap();
+    let sandbox = sandbox.var(SECRETS_DIR_VAR, &dir);
+    assert_error(&sandbox.get(REPO_URI), &["line\\nbreak", "is a directory"]);
+}
+
+#[test]
 fn secrets_dir_var_names_a_file() {
     let sandbox = Sandbox::new();
     let file = sandbox.work.path().join("not-a-dir");
