@@ -9,8 +9,9 @@ pub const API_KEY_VAR: &str = "ANACONDA_AUTH_API_KEY";
 /// Deprecated environment variable for the API key, from before anaconda-auth's rename.
 ///
 /// Used only when [`API_KEY_VAR`] is unset or empty, with a deprecation warning, and read
-/// from the environment only. anaconda-auth also reads it from `.env` and lets it override
-/// the new name, but the helper keeps the documented name first.
+/// from the environment only. anaconda-auth's `config.py` also reads it from `.env` and
+/// passes it as an init argument, which overrides the new name. The helper keeps the
+/// documented name first.
 pub const LEGACY_API_KEY_VAR: &str = "ANACONDA_CLOUD_API_KEY";
 
 /// Environment variable that overrides the secrets directory.
