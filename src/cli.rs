@@ -67,7 +67,8 @@ fn run_uninstall(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Sends tracing to stderr: warnings by default, more with `-v`; `RUST_LOG` overrides.
+/// Sends tracing to stderr: warnings by default, debug with `-v`, trace with `-vv`.
+/// `RUST_LOG` overrides the level.
 fn init_logging(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -83,7 +84,7 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-/// Prints a summary for humans on stderr; stdout stays free for protocol output.
+/// Prints a summary for humans on stderr, because stdout is reserved for protocol output.
 #[allow(clippy::print_stderr)]
 fn print_status(status: &dyn Display) {
     eprintln!("{status}");

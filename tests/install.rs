@@ -370,6 +370,24 @@ fn install_rejects_unwritable_prefix() {
 }
 
 #[test]
+fn install_rejects_unwritable_condarc_dir() {
+    let prefix = TestPrefix::new();
+    let condarc_dir = prefix.root.join("condarc.d");
+    fs::create_dir(&condarc_dir).unwrap();
+    let before = snapshot(&prefix.root);
+
+    let run = run_without_write_access(prefix.temp.path(), &prefix.root, &condarc_dir);
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let expected = format!(
+        "error: `{}` is not writable by the current user.",
+        condarc_dir.display()
+    );
+    assert!(run.stderr.starts_with(&expected), "stderr: {}", run.stderr);
+    assert_eq!(snapshot(&prefix.root), before);
+}
+
+#[test]
 fn install_rejects_unwritable_site_packages() {
     let temp = tempfile::tempdir().unwrap();
     let root = fake_prefix(temp.path(), "24.9.2");

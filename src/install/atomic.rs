@@ -71,7 +71,7 @@ fn write_temp(temp: &Path, contents: &[u8]) -> io::Result<()> {
         .mode(FILE_MODE)
         .open(temp)?;
     file.write_all(contents)?;
-    // The mode given at creation is reduced by the umask; set it exactly.
+    // The umask reduces the mode given at creation, so set the mode again.
     file.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
     file.sync_all()
 }

@@ -6,7 +6,7 @@ pub const DIR_NAME: &str = "condarc.d";
 /// Name of the file install writes into `condarc.d/`.
 pub const FILE_NAME: &str = "conda-credential-helper.yml";
 
-/// First line of the file; `uninstall` removes the file only when it starts with this line.
+/// First line of the file. `uninstall` removes the file only when it starts with this line.
 pub const HEADER: &str = "# Written by `conda-credential-helper install`.";
 
 /// The comment lines after [`HEADER`] and the `channel_settings` mapping.

@@ -12,7 +12,7 @@ use super::package::SiteFile;
 /// Distribution name, as `importlib.metadata.files()` and pip look it up.
 pub const DIST_NAME: &str = "conda-credential-helper";
 
-/// Contents of INSTALLER; `uninstall` only removes a dist-info that holds this name.
+/// Contents of INSTALLER. `uninstall` removes a dist-info only when INSTALLER contains this name.
 pub const INSTALLER: &str = "conda-credential-helper";
 
 /// Prefix of the dist-info folder name of any version of this distribution.
@@ -24,7 +24,7 @@ pub const DIR_SUFFIX: &str = ".dist-info";
 /// Entry point group that conda loads plugins from.
 const ENTRY_POINT_GROUP: &str = "conda";
 
-/// Module that holds the plugin's conda hooks.
+/// Module that contains the plugin's conda hooks.
 const PLUGIN_MODULE: &str = "conda_credential_helper.plugin";
 
 const SUMMARY: &str =

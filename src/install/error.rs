@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-/// What the fix says when the base environment cannot be found or used.
+/// Fix suggested by the errors about finding or using the base environment.
 const PASS_PREFIX: &str = "Pass the conda base environment with `--prefix $(conda info --base)`";
 
 /// A failure of `install` or `uninstall`.
@@ -29,7 +29,7 @@ pub enum InstallError {
     NotCondaPrefix {
         /// The prefix that was checked.
         prefix: PathBuf,
-        /// What is missing, e.g. "`conda-meta/` is not a directory".
+        /// Description of the missing parts, e.g. "`conda-meta/` is not a directory".
         missing: String,
     },
 
@@ -97,7 +97,7 @@ pub enum InstallError {
         path: PathBuf,
         /// The python that reported it.
         python: PathBuf,
-        /// What is wrong with it, e.g. "does not exist".
+        /// Description of the problem, e.g. "is not a directory".
         problem: String,
     },
 

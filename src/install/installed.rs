@@ -24,7 +24,7 @@ pub struct InstalledDist {
     pub paths: Vec<String>,
 }
 
-/// What [`remove_files`] did.
+/// Result of [`remove_files`]: the removed and the kept paths.
 #[derive(Debug, Default)]
 pub struct Removal {
     /// Files and folders removed, in the order of removal.
@@ -171,7 +171,7 @@ fn remove_file(file: &Path, removal: &mut Removal) -> Result<(), InstallError> {
     }
 }
 
-/// Removes `dir` when it is empty; records it as kept when it is not.
+/// Removes `dir` when it is empty, and records it as kept when it is not.
 pub fn remove_dir_if_empty(dir: &Path, removal: &mut Removal) -> Result<(), InstallError> {
     match fs::remove_dir(dir) {
         Ok(()) => {

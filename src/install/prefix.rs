@@ -46,7 +46,7 @@ pub struct CondaPrefix {
 }
 
 /// Finds the base prefix: `explicit` if given, else `CONDA_ROOT`, else the prefix of the
-/// `conda` found on `PATH`. `env` looks up environment variables; conda is never run.
+/// `conda` found on `PATH`. `env` looks up environment variables. Conda is not run.
 pub fn discover(
     explicit: Option<&Path>,
     env: impl Fn(&str) -> Option<OsString>,

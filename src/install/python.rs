@@ -151,7 +151,7 @@ fn wait_with_timeout(mut child: Child, timeout: Duration) -> Result<Output, Wait
 fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
-        // A read error leaves what was read so far; the exit status tells the outcome.
+        // A read error keeps the bytes read so far, and the exit status reports the failure.
         let _ = pipe.read_to_end(&mut bytes);
         bytes
     })

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 
 use super::PrefixSource;
 
-/// What `install` wrote, and where.
+/// Summary of the files that `install` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallReport {
     /// The version of the installed plugin.
     pub version: String,
     /// The conda base prefix.
     pub prefix: PathBuf,
-    /// How the prefix was found.
+    /// Source of the prefix: an argument, a variable or the `conda` on `PATH`.
     pub prefix_source: PrefixSource,
     /// The plugin package folder in site-packages.
     pub package_dir: PathBuf,
@@ -53,12 +53,12 @@ impl fmt::Display for InstallReport {
     }
 }
 
-/// What `uninstall` removed.
+/// Summary of the files that `uninstall` removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UninstallReport {
     /// The conda base prefix.
     pub prefix: PathBuf,
-    /// Files and folders removed, in the order of removal; empty when nothing was installed.
+    /// Files and folders removed, in the order of removal. Empty when nothing was installed.
     pub removed: Vec<PathBuf>,
 }
 

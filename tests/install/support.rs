@@ -74,7 +74,7 @@ pub fn test_python() -> PathBuf {
     PathBuf::from("python3")
 }
 
-/// Runs `python -I -c code args...` and returns its stdout; fails the test if python fails.
+/// Runs `python -I -c code args...` and returns its stdout. Fails the test if python fails.
 pub fn run_python(python: &Path, code: &str, args: &[&OsStr]) -> String {
     let result = output(
         Command::new(python)
@@ -108,7 +108,7 @@ pub fn load_yaml(path: &Path) -> serde_json::Value {
 
 /// A temporary conda prefix: a venv without pip plus an empty `conda-meta/`.
 pub struct TestPrefix {
-    /// The temporary folder that holds the prefix and anything else a test needs.
+    /// The temporary folder that contains the prefix and anything else a test needs.
     pub temp: tempfile::TempDir,
     /// The prefix, canonical.
     pub root: PathBuf,
@@ -141,19 +141,19 @@ impl TestPrefix {
         Self { temp, root }
     }
 
-    /// The prefix's python.
+    /// Returns the prefix's python.
     pub fn python(&self) -> PathBuf {
         self.root.join("bin/python")
     }
 
-    /// The prefix's site-packages folder, as its python reports it.
+    /// Returns the prefix's site-packages folder, as its python reports it.
     pub fn site_packages(&self) -> PathBuf {
         let code = "import sysconfig; print(sysconfig.get_paths()['purelib'])";
         let purelib = run_python(&self.python(), code, &[]);
         fs::canonicalize(purelib.trim()).unwrap()
     }
 
-    /// The condarc file that install writes.
+    /// Returns the path of the condarc file that install writes.
     pub fn condarc_file(&self) -> PathBuf {
         self.root.join("condarc.d/conda-credential-helper.yml")
     }
