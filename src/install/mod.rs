@@ -42,12 +42,7 @@ pub fn install(
 
     // Check the prefix before running python, so a user without write access learns it first.
     let condarc_dir = prefix.root.join(condarc::DIR_NAME);
-    let condarc_parent = if condarc_dir.is_dir() {
-        &condarc_dir
-    } else {
-        &prefix.root
-    };
-    atomic::check_writable(condarc_parent)?;
+    check_condarc_writable(&prefix, &condarc_dir)?;
 
     let info = python::query(&prefix.python, python::TIMEOUT)?;
     let site_packages = site_packages(&prefix, &info.purelib)?;
@@ -81,6 +76,16 @@ pub fn install(
         conda_version: info.conda_version,
         removed,
     })
+}
+
+/// Checks that `condarc_dir` can receive the condarc file: the folder itself when it
+/// exists, else the prefix, where install creates it.
+fn check_condarc_writable(prefix: &CondaPrefix, condarc_dir: &Path) -> Result<(), InstallError> {
+    if condarc_dir.is_dir() {
+        atomic::check_writable(condarc_dir)
+    } else {
+        atomic::check_writable(&prefix.root)
+    }
 }
 
 /// Returns every file install writes into site-packages, RECORD last.
