@@ -6,6 +6,7 @@ pub mod env;
 pub mod error;
 pub mod file;
 pub mod get;
+pub mod install;
 pub mod protocol;
 pub mod redact;
 pub mod rules;

@@ -1,0 +1,1 @@
+"""Placeholder for the requests-level authentication logic."""

@@ -1,0 +1,1 @@
+"""Placeholder for the conda hooks that register the auth handler."""
