@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -96,6 +97,11 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
     if !error.use_stderr() {
         let _ = error.print();
         return ExitCode::SUCCESS;
+    }
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // No subcommand: the full help on stderr is the most useful answer.
+        let _ = error.print();
+        return ExitCode::from(EXIT_USAGE);
     }
     let rendered = error.to_string();
     let first_line = rendered.lines().next().unwrap_or_default();

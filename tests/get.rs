@@ -790,10 +790,22 @@ fn unknown_flag_is_usage_error() {
 }
 
 #[test]
-fn missing_subcommand_is_usage_error() {
+fn missing_subcommand_prints_usage() {
     let run = Sandbox::new().run(&[], b"");
     assert_eq!(run.code, Some(2), "stderr: {}", run.stderr);
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("Usage: conda-credential-helper"),
+        "{}",
+        run.stderr
+    );
+    for command in ["get", "install", "uninstall"] {
+        assert!(
+            run.stderr.contains(command),
+            "{command} missing: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
