@@ -305,8 +305,6 @@ def _request_uri(url: str) -> str:
 
 def _helper_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """Copy ``environ`` for the helper, asking it for debug logs when ours are enabled."""
-    # NOTE: the binary in this repository reads its log filter from RUST_LOG and -v, so
-    # it ignores this variable until it learns to read it.
     env = dict(environ)
     if LOG_ENV not in env and log.isEnabledFor(logging.DEBUG):
         env[LOG_ENV] = "debug"
