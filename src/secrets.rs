@@ -140,7 +140,7 @@ fn read_key_file(path: &Path) -> Result<Secret, Error> {
 }
 
 /// Validates the content of a key file: the key alone, or dotenv text that assigns it.
-fn parse_key_file(bytes: &[u8], path: &Path) -> Result<Secret, Error> {
+pub fn parse_key_file(bytes: &[u8], path: &Path) -> Result<Secret, Error> {
     let invalid = |problem| Error::InvalidKey {
         origin: Origin::SecretFile(path.to_owned()),
         problem,

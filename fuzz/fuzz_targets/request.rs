@@ -1,0 +1,36 @@
+//! Fuzzes the decoder of the `get` request and the answer built from it.
+
+#![no_main]
+
+use conda_credential_helper::env::MapEnv;
+use conda_credential_helper::get::answer;
+use conda_credential_helper::protocol::parse_request;
+use conda_credential_helper::rules::header_due;
+use libfuzzer_sys::fuzz_target;
+
+const KEY: &str = "fuzz-key-0123456789";
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(request) = parse_request(data) else {
+        return;
+    };
+
+    // A parsed request holds the "uri" string of a JSON object.
+    let document: serde_json::Value = serde_json::from_slice(data).expect("valid JSON");
+    assert_eq!(document["uri"].as_str(), Some(request.uri.as_str()));
+
+    let env = MapEnv::new()
+        .with_var("ANACONDA_AUTH_API_KEY", KEY)
+        .with_var("ANACONDA_SECRETS_DIR", "/nonexistent-fuzz-secrets");
+    let answer = answer(&request, &env, true).expect("the key in the environment is valid");
+    assert_eq!(
+        answer.response.authorization.is_some(),
+        header_due(&request.uri)
+    );
+
+    // The response is one line of JSON, with the key only when the URL gets a header.
+    let line = answer.response.to_json_line();
+    assert_eq!(line.matches('\n').count(), 1);
+    let _: serde_json::Value = serde_json::from_str(&line).expect("the response is JSON");
+    assert_eq!(line.contains(KEY), header_due(&request.uri));
+});
