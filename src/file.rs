@@ -125,12 +125,48 @@ pub fn is_missing(error: &io::Error) -> bool {
 
 /// Reads at most `limit + 1` bytes of `path`, so that the caller can detect an oversized
 /// file without reading all of it.
+///
+/// Fails with [`io::ErrorKind::InvalidInput`] when `path` is not a regular file, even if it
+/// was replaced by a FIFO after [`inspect`] checked it.
 pub fn read_limited(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
-    let file = fs::File::open(path)?;
+    let file = open_regular(path)?;
     let mut bytes = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     file.take(cap).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Opens `path` for reading, following symbolic links, and fails with
+/// [`io::ErrorKind::InvalidInput`] unless the opened file is a regular file.
+///
+/// On Unix the file is opened with `O_NONBLOCK`, so that opening a FIFO returns at once
+/// instead of waiting for a writer. The flag has no effect on reads of a regular file.
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
+    let file = open_nonblocking(path)?;
+    let file_type = file.metadata()?.file_type();
+    if file_type.is_file() {
+        return Ok(file);
+    }
+    let kind = kind_of(&file_type);
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {kind}, not a regular file"),
+    ))
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
 }
 
 #[cfg(unix)]
@@ -220,6 +256,31 @@ mod tests {
     fn inspect_character_device() {
         let state = inspect(Path::new("/dev/null")).unwrap();
         assert_eq!(state, FileState::NotRegular(FileKind::CharacterDevice));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_limited_rejects_fifo_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let error = read_limited(&path, 10).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(error.to_string(), "it is a FIFO, not a regular file");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn open_regular_rejects_character_device() {
+        let error = open_regular(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "it is a character device, not a regular file"
+        );
     }
 
     #[test]
