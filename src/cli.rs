@@ -10,6 +10,7 @@ use clap::error::ErrorKind;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use crate::audit::{self, AuditArgs};
 use crate::env::ProcessEnv;
 use crate::get::{self, GetArgs};
 use crate::install;
@@ -41,6 +42,9 @@ enum Command {
     Install(PrefixArgs),
     /// Remove the files that `install` wrote
     Uninstall(PrefixArgs),
+    /// Search files, directories and image tarballs for the API key that `get` would send.
+    /// Exits 0 when none contains it, 1 when one does, 2 when the search could not finish
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,10 +77,26 @@ pub fn main() -> ExitCode {
             init_logging(cli.verbose, "warn");
             run_uninstall(args.prefix.as_deref()).map_err(|error| print_error_chain(error.as_ref()))
         }
+        Command::Audit(args) => {
+            init_logging(cli.verbose, "warn");
+            return run_audit(args);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+/// Runs `audit`, whose exit code tells whether the key was found; a failure to start the
+/// search exits with the usage code, so that it is never mistaken for a finding.
+fn run_audit(args: &AuditArgs) -> ExitCode {
+    match audit::run(args, &ProcessEnv) {
+        Ok(verdict) => ExitCode::from(verdict.exit_code()),
+        Err(error) => {
+            print_error(&error.to_string());
+            ExitCode::from(EXIT_USAGE)
+        }
     }
 }
 
@@ -103,9 +123,16 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::from(EXIT_USAGE);
     }
+    // The message is the first paragraph, which for a missing argument spans two lines:
+    // the sentence, then the argument names.
     let rendered = error.to_string();
-    let first_line = rendered.lines().next().unwrap_or_default();
-    let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = paragraph.join(" ");
+    let message = joined.strip_prefix("error: ").unwrap_or(&joined);
     print_error(&format!(
         "{message}. Run `conda-credential-helper --help` for usage"
     ));
