@@ -1,6 +1,7 @@
 //! The `get` command: reads a Bazel credential-helper request and prints its headers.
 
 use std::io::{self, Write};
+use std::time::Duration;
 
 use tracing::debug;
 
@@ -10,6 +11,10 @@ use crate::protocol::{self, BearerAuthorization, Request, Response};
 use crate::redact::redact_url;
 use crate::rules::header_due;
 use crate::source::find_credential;
+
+/// Time the caller has to write the request and close stdin. Bazel and the conda plugin
+/// close it right after writing, so only a broken caller reaches this limit.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Options of `get`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -30,7 +35,7 @@ pub struct Answer {
 
 /// Reads the request from stdin, prints the response on stdout and any warning on stderr.
 pub fn run(args: &GetArgs, env: &dyn Environment) -> Result<(), Error> {
-    let request = protocol::read_request(io::stdin().lock())?;
+    let request = protocol::read_request_within(io::stdin(), REQUEST_TIMEOUT)?;
     let answer = answer(&request, env, args.with_source)?;
     if let Some(warning) = &answer.warning {
         print_warning(warning);
