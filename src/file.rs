@@ -24,8 +24,12 @@ impl CredentialFile {
         }
     }
 
-    /// Returns what to do when the file cannot be read, as one sentence.
-    pub fn unreadable_fix(&self) -> String {
+    /// Returns what to do when reading the file failed with `error`, as one sentence.
+    pub fn unreadable_fix(&self, error: &io::Error) -> String {
+        if is_symlink_loop(error) {
+            return "Point the symbolic link at the file itself, because the chain of links loops"
+                .to_owned();
+        }
         match self {
             CredentialFile::Secret(_) => format!(
                 "Make it readable by the user running conda, for example with \
@@ -113,6 +117,14 @@ pub fn inspect(path: &Path) -> io::Result<FileState> {
         }
         Err(error) => Err(error),
     }
+}
+
+/// Returns whether an I/O error means that resolving the path met a loop of symbolic links.
+pub fn is_symlink_loop(error: &io::Error) -> bool {
+    #[cfg(unix)]
+    return error.raw_os_error() == Some(libc::ELOOP);
+    #[cfg(not(unix))]
+    return false;
 }
 
 /// Returns whether an I/O error means that the path does not exist.
@@ -281,6 +293,18 @@ mod tests {
             error.to_string(),
             "it is a character device, not a regular file"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loop_gets_its_own_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("loop");
+        std::os::unix::fs::symlink(&link, &link).unwrap();
+        let error = inspect(&link).unwrap_err();
+        assert!(is_symlink_loop(&error), "{error}");
+        let fix = CredentialFile::Secret(link).unreadable_fix(&error);
+        assert!(fix.contains("chain of links loops"), "{fix}");
     }
 
     #[test]
