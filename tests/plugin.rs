@@ -174,6 +174,31 @@ fn counting_helper(dir: &Path) -> (PathBuf, PathBuf) {
     (script, runs)
 }
 
+/// Writes a script that appends its request to `dir/requests`, one line per run, and
+/// then passes the request to the real helper.
+fn request_logging_helper(dir: &Path) -> (PathBuf, PathBuf) {
+    let requests = dir.join("requests");
+    let script = dir.join("request-logging-helper");
+    let body = format!(
+        "#!/bin/sh\nrequest=$(cat)\nprintf '%s\\n' \"$request\" >> '{}'\n\
+         printf '%s' \"$request\" | exec '{HELPER}' \"$@\"\n",
+        requests.display()
+    );
+    std::fs::write(&script, body).expect("write the request logging helper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .expect("make the request logging helper executable");
+    (script, requests)
+}
+
+/// Returns how many logged requests name `host`.
+fn requests_for(requests: &Path, host: &str) -> usize {
+    std::fs::read_to_string(requests)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(&format!("https://{host}/")))
+        .count()
+}
+
 fn count_runs(runs: &Path) -> usize {
     std::fs::read_to_string(runs)
         .map(|text| text.lines().count())
@@ -300,6 +325,54 @@ async fn plugin_runs_helper_once_for_sixteen_threads() {
     assert!(
         seen.iter()
             .all(|value| value.as_deref() == Some(setup.repo.bearer().as_str()))
+    );
+}
+
+#[tokio::test]
+async fn plugin_runs_helper_once_per_host_and_process() {
+    let setup = Setup::start().await;
+    let (helper, requests) = request_logging_helper(setup.dir.path());
+    let other_url = format!("https://{OTHER_HOST}/channel/noarch/repodata.json");
+
+    // Each driver process sends 64 requests at once, 32 to each host.
+    for process in 1..=2 {
+        let run = Run::of(
+            setup
+                .driver(&repodata_url())
+                .args([other_url.as_str(), "--threads", "64"])
+                .env("CONDA_CREDENTIAL_HELPER_BIN", &helper)
+                .env("ANACONDA_AUTH_API_KEY", KEY),
+        );
+
+        assert_eq!(run.outcomes.len(), 64);
+        for outcome in &run.outcomes {
+            assert_eq!(status(outcome), 200, "outcome: {outcome}");
+        }
+        assert_eq!(
+            requests_for(&requests, REPO_HOST),
+            process,
+            "each process runs the helper once for the repository"
+        );
+        assert_eq!(
+            requests_for(&requests, OTHER_HOST),
+            process,
+            "each process runs the helper once for the other host"
+        );
+        run.assert_never_shows(KEY);
+    }
+
+    let seen = fake_repo::authorization_values(&setup.repo.received().await);
+    assert_eq!(seen.len(), 64);
+    assert!(
+        seen.iter()
+            .all(|value| value.as_deref() == Some(setup.repo.bearer().as_str()))
+    );
+    let received = setup.other.received_requests().await.unwrap_or_default();
+    assert_eq!(received.len(), 64);
+    assert!(
+        received
+            .iter()
+            .all(|request| request.headers.get("authorization").is_none())
     );
 }
 
