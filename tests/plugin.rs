@@ -443,3 +443,62 @@ async fn plugin_missing_key_gives_helper_error() {
     let received = setup.repo.received().await;
     assert!(received.is_empty(), "no request may leave without a key");
 }
+
+/// Runs `audit` over `paths` with the secrets directory of `setup`, so that the secret file
+/// is the key's source, which `audit` leaves out.
+fn audit(setup: &Setup, paths: &[&Path]) -> std::process::Output {
+    Command::new(HELPER)
+        .arg("audit")
+        .args(paths)
+        .env_clear()
+        .env("ANACONDA_SECRETS_DIR", setup.secrets_dir())
+        .current_dir(setup.dir.path().join("work"))
+        .output()
+        .expect("run audit")
+}
+
+#[tokio::test]
+async fn plugin_leaves_no_key_for_audit() {
+    let setup = Setup::start().await;
+    let secret = setup.secrets_dir().join("ANACONDA_AUTH_API_KEY");
+    std::fs::write(&secret, format!("{KEY}\n")).expect("write the secret file");
+    let other_url = format!("https://{OTHER_HOST}/channel/noarch/repodata.json");
+
+    let run = Run::of(
+        setup
+            .driver(&repodata_url())
+            .args([other_url.as_str(), "--threads", "4"])
+            .env("CONDA_CREDENTIAL_HELPER_LOG", "debug"),
+    );
+    assert!(run.outcomes.iter().all(|outcome| status(outcome) == 200));
+    let output = setup.dir.path().join("output");
+    std::fs::create_dir(&output).expect("create the output dir");
+    std::fs::write(output.join("stdout"), &run.stdout).expect("save stdout");
+    std::fs::write(output.join("stderr"), &run.stderr).expect("save stderr");
+
+    // The scratch directory is HOME, the working directory and the saved output.
+    let clean = audit(&setup, &[setup.dir.path()]);
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    let stderr = String::from_utf8_lossy(&clean.stderr);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("it is the file the API key was read from"),
+        "{stderr}"
+    );
+
+    // The same audit finds a copy of the key, so the clean result above is meaningful.
+    std::fs::copy(&secret, setup.dir.path().join("work/leaked")).expect("copy the key");
+    let leaked = audit(&setup, &[setup.dir.path()]);
+    let stdout = String::from_utf8_lossy(&leaked.stdout);
+    assert_eq!(leaked.status.code(), Some(1), "stdout: {stdout}");
+    assert!(
+        stdout.ends_with("work/leaked: the key in plain text at byte 0\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(KEY), "{stdout}");
+}
