@@ -48,7 +48,7 @@ where
 {
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
-        // The receiver is gone only after a timeout, when nobody needs the result.
+        // The receiver is dropped only after a timeout, when the result is no longer needed.
         let _ = sender.send(read_request(reader));
     });
     receiver

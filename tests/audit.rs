@@ -430,3 +430,27 @@ fn corrupt_layer_is_incomplete() {
     );
     assert!(run.stderr.contains(&warning), "{}", run.stderr);
 }
+
+#[test]
+fn key_in_names_masked() {
+    let work = tempfile::tempdir().unwrap();
+    // The key contains a slash, so this is two nested directories.
+    let dir = work.path().join(format!("cache-{KEY}"));
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("leak.txt"), KEY).unwrap();
+    let member = format!("pkgs/{KEY}/info.json");
+    let image = work.path().join("image.tar");
+    fs::write(&image, tar_of(&[(&member, b"clean")])).unwrap();
+
+    let run = audit(work.path(), &[work.path()]);
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let root = work.path().display();
+    assert_eq!(
+        lines(&run.stdout),
+        vec![
+            format!("{root}/cache-****/leak.txt: the key in plain text at byte 0"),
+            format!("{root}/image.tar: pkgs/****/info.json: the key in plain text in the name"),
+        ]
+    );
+}

@@ -10,8 +10,8 @@ mod report;
 mod scan;
 mod walk;
 
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
 use crate::env::Environment;
 use crate::error::Error;
@@ -63,12 +63,12 @@ pub fn audit(args: &AuditArgs, env: &dyn Environment) -> Result<(Findings, Strin
     let credential = find_credential(env)?;
     let needles = patterns::needles(credential.secret.expose());
     let matcher = scan::Matcher::new(&needles);
+    let mut findings = Findings::new(needles);
     let key_file = match &credential.origin {
         Origin::SecretFile(path) | Origin::Dotenv { path, .. } => walk::file_id(path),
         Origin::EnvVar(_) => None,
     };
 
-    let mut findings = Findings::default();
     let mut tree = walk::TreeWalk {
         matcher: &matcher,
         findings: &mut findings,
@@ -84,6 +84,20 @@ pub fn audit(args: &AuditArgs, env: &dyn Environment) -> Result<(Findings, Strin
         credential.origin
     );
     Ok((findings, key))
+}
+
+/// Searches `reader` for `key`, opening the archives and compressed streams inside it.
+/// `name` labels the stream in the findings.
+pub fn scan_stream(key: &str, reader: &mut dyn Read, name: &Path) -> Findings {
+    let needles = patterns::needles(key);
+    let matcher = scan::Matcher::new(&needles);
+    let mut findings = Findings::new(needles);
+    let mut walker = image::Walker {
+        matcher: &matcher,
+        findings: &mut findings,
+    };
+    walker.scan(reader, &report::Location::file(name));
+    findings
 }
 
 /// Runs `audit`, prints the findings, and returns the verdict.
@@ -103,8 +117,8 @@ pub fn run(args: &AuditArgs, env: &dyn Environment) -> Result<Verdict, Error> {
 /// Writes one line per occurrence on stdout, the only place `audit` writes to stdout.
 fn print_findings(findings: &Findings) {
     let mut stdout = io::stdout().lock();
-    for finding in &findings.hits {
-        let _ = writeln!(stdout, "{finding}");
+    for line in findings.hit_lines() {
+        let _ = writeln!(stdout, "{line}");
     }
     let _ = stdout.flush();
 }

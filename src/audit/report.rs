@@ -4,8 +4,9 @@ use std::fmt;
 use std::io;
 use std::path::Path;
 
-use super::patterns::Form;
+use super::patterns::{Form, Needle};
 use super::scan::Hit;
+use crate::secret::MASK;
 
 /// A place in the scanned data: a file, then the archive members and layers inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,8 +113,13 @@ impl fmt::Display for Finding {
 }
 
 /// Everything an audit found: occurrences, places it could not read, and counts.
+///
+/// File and member names come from the scanned data and may contain the key, so every
+/// line leaves this type with each form of the key replaced by `****`.
 #[derive(Debug, Default)]
 pub struct Findings {
+    /// The forms of the key, masked in every line.
+    redacted: Vec<Needle>,
     /// Every occurrence of the key, in scan order.
     pub hits: Vec<Finding>,
     /// One message per place that could not be read completely.
@@ -125,6 +131,32 @@ pub struct Findings {
 }
 
 impl Findings {
+    /// Creates an empty record that masks `needles` in its lines.
+    pub fn new(needles: Vec<Needle>) -> Self {
+        Findings {
+            redacted: needles,
+            ..Findings::default()
+        }
+    }
+
+    /// Returns one line per occurrence, with any form of the key in a name masked.
+    pub fn hit_lines(&self) -> Vec<String> {
+        self.hits
+            .iter()
+            .map(|finding| self.redact(finding.to_string()))
+            .collect()
+    }
+
+    fn redact(&self, mut line: String) -> String {
+        for needle in &self.redacted {
+            // Every needle is ASCII, as the key is.
+            if let Ok(text) = std::str::from_utf8(&needle.bytes) {
+                line = line.replace(text, MASK);
+            }
+        }
+        line
+    }
+
     /// Records the hits of one searched stream.
     pub fn add_hits(&mut self, location: &Location, hits: &[Hit]) {
         self.streams += 1;
@@ -150,14 +182,14 @@ impl Findings {
 
     /// Records that `location` could not be read completely.
     pub fn failed(&mut self, location: &Location, error: &io::Error) {
-        self.failures
-            .push(format!("failed to read {location}: {error}"));
+        let message = self.redact(format!("failed to read {location}: {error}"));
+        self.failures.push(message);
     }
 
     /// Records a place that was not searched, with the reason.
     pub fn skipped(&mut self, path: &Path, reason: &str) {
-        self.skipped
-            .push(format!("skipped {}: {reason}", Location::file(path)));
+        let message = self.redact(format!("skipped {}: {reason}", Location::file(path)));
+        self.skipped.push(message);
     }
 }
 
@@ -180,6 +212,27 @@ mod tests {
     fn control_characters_escaped() {
         let location = Location::file(Path::new("a\nb")).member("c\rd\u{1b}");
         assert_eq!(location.to_string(), "a\\nb: c\\rd\\u{1b}");
+    }
+
+    #[test]
+    fn key_in_names_is_masked() {
+        let key = "names-key-0123456789";
+        let mut findings = Findings::new(super::super::patterns::needles(key));
+        let location = Location::file(Path::new("/t")).member(&format!("dir/{key}/x"));
+        let hit = Hit {
+            form: Form::Plain,
+            offset: 3,
+        };
+        findings.add_hits(&location, &[hit]);
+        findings.failed(&location, &io::Error::other(format!("bad {key}")));
+        assert_eq!(
+            findings.hit_lines(),
+            vec!["/t: dir/****/x: the key in plain text at byte 3"]
+        );
+        assert_eq!(
+            findings.failures,
+            vec!["failed to read /t: dir/****/x: bad ****"]
+        );
     }
 
     #[test]
