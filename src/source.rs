@@ -225,11 +225,11 @@ fn probe_env_var(env: &dyn Environment, name: &'static str) -> Probe {
     }
 }
 
-/// Runs a file source that records the places it searched in a list.
-fn probe_with(
-    env: &dyn Environment,
-    find: fn(&dyn Environment, &mut Vec<Searched>) -> Result<Option<Credential>, Error>,
-) -> Probe {
+/// A file source's reader, which records the places it searched without a key.
+type FindIn = fn(&dyn Environment, &mut Vec<Searched>) -> Result<Option<Credential>, Error>;
+
+/// Runs a file source reader and turns its result into a [`Probe`].
+fn probe_with(env: &dyn Environment, find: FindIn) -> Probe {
     let mut searched = Vec::new();
     match find(env, &mut searched) {
         Ok(Some(credential)) => Probe::Found(credential),
