@@ -1,6 +1,7 @@
 //! Finds an Anaconda credential in a build's secrets and hands conda the header for it.
 
 pub mod cli;
+pub mod condarc;
 pub mod dotenv;
 pub mod env;
 pub mod error;

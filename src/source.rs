@@ -639,7 +639,10 @@ mod tests {
         assert!(matches!(&report[2].1, Probe::Found(c) if c.secret.expose() == FILE_KEY));
         assert!(matches!(
             &report[3].1,
-            Probe::Invalid(Error::InvalidKey { problem: ValueProblem::Whitespace, .. })
+            Probe::Invalid(Error::InvalidKey {
+                problem: ValueProblem::Whitespace,
+                ..
+            })
         ));
     }
 
