@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod condarc;
+pub mod doctor;
 pub mod dotenv;
 pub mod env;
 pub mod error;

@@ -63,9 +63,15 @@ fn parse_entry(entry: &Value) -> Result<ChannelSetting, String> {
 /// Returns the entry conda applies to `url`, or `None` when no entry matches.
 ///
 /// `channel_name` is conda's canonical name of the channel, for exact matches.
-// NOTE: conda's canonical name can differ from the channel URL, for example `defaults`
-// when the URL is listed in `default_channels`; the caller passes the URL itself.
 pub fn winner_for(files: &[CondarcFile], url: &str, channel_name: &str) -> Option<Winner> {
+    matching_entries(files, url, channel_name).pop()
+}
+
+/// Returns every entry that matches `url`, in conda's merged order, so the last one is
+/// the entry conda applies.
+// NOTE: conda's canonical name can differ from the channel URL, for example `defaults`
+// when the URL is listed in `default_channels`; callers pass the URL itself.
+pub fn matching_entries(files: &[CondarcFile], url: &str, channel_name: &str) -> Vec<Winner> {
     let mut merged: Vec<(&ChannelSetting, &Path)> = Vec::new();
     for file in files.iter().rev() {
         for setting in &file.channel_settings {
@@ -76,14 +82,14 @@ pub fn winner_for(files: &[CondarcFile], url: &str, channel_name: &str) -> Optio
         }
     }
 
-    let (setting, file) = merged
+    merged
         .into_iter()
-        .rev()
-        .find(|(setting, _)| matches(setting, url, channel_name))?;
-    Some(Winner {
-        setting: setting.clone(),
-        file: file.to_path_buf(),
-    })
+        .filter(|(setting, _)| matches(setting, url, channel_name))
+        .map(|(setting, file)| Winner {
+            setting: setting.clone(),
+            file: file.to_path_buf(),
+        })
+        .collect()
 }
 
 fn matches(setting: &ChannelSetting, url: &str, channel_name: &str) -> bool {
