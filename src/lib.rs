@@ -1,5 +1,6 @@
 //! Finds an Anaconda credential in a build's secrets and hands conda the header for it.
 
+pub mod check;
 pub mod cli;
 pub mod condarc;
 pub mod doctor;
