@@ -380,3 +380,31 @@ fn doctor_json_schema() {
     assert_eq!(conda["conda_version"], CONDA_VERSION);
     assert_eq!(report["problems"], Value::Array(vec![]));
 }
+
+#[test]
+fn doctor_verbose_names_source() {
+    let setup = Setup::installed();
+
+    let run = setup.run(&["-v"]);
+
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "source environment variable ANACONDA_AUTH_API_KEY: found ****WXYZ in environment variable ANACONDA_AUTH_API_KEY"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn doctor_plugin_log_variable_enables_debug() {
+    let setup = Setup::installed();
+
+    let run = run(setup
+        .doctor(&[])
+        .env("CONDA_CREDENTIAL_HELPER_LOG", "debug"));
+
+    assert!(run.stderr.contains("DEBUG"), "{}", run.stderr);
+    assert!(run.stderr.contains("****WXYZ"), "{}", run.stderr);
+}

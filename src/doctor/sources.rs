@@ -4,6 +4,7 @@ use crate::env::Environment;
 use crate::error::Error;
 use crate::source::{Credential, Probe, SearchedPlaces, inspect_sources};
 
+use super::kind::{self, key_kind};
 use super::report::{CredentialLine, Finding, SourceLine, SourceState};
 
 /// The credential part of the report.
@@ -64,6 +65,7 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
                 line(source.name, SourceState::Shadowed, detail, None)
             }
         };
+        tracing::debug!("source {}: {line}", line.name);
         section.lines.push(line);
     }
 
@@ -87,18 +89,31 @@ fn line(name: &str, state: SourceState, detail: String, fingerprint: Option<Stri
     }
 }
 
-/// Records the chosen credential and the warnings about it.
+/// Records the chosen credential, and the problems and warnings about it.
 fn chosen(section: &mut SourcesSection, credential: &Credential) {
     if let Some(warning) = credential.deprecation_warning() {
         section
             .warnings
             .push(Finding::new("deprecated_source", warning));
     }
+    let kind = key_kind(&credential.secret);
+    let fingerprint = credential.secret.fingerprint();
+    let expires_at = kind.expires_at.map(kind::rfc3339);
+    if kind.expired_at(kind::now()) {
+        let message = format!(
+            "the API key {fingerprint} from {} expired at {}. Create a new API key in your Anaconda account and pass it as the ANACONDA_AUTH_API_KEY secret",
+            credential.origin,
+            expires_at.as_deref().unwrap_or_default()
+        );
+        section
+            .problems
+            .push(Finding::new("credential_expired", message));
+    }
     section.credential = Some(CredentialLine {
         source: credential.origin.to_string(),
-        fingerprint: credential.secret.fingerprint(),
-        kind: "API key".to_owned(),
-        expires_at: None,
+        fingerprint,
+        kind: kind.kind.to_owned(),
+        expires_at,
     });
 }
 
@@ -185,6 +200,35 @@ mod tests {
                 .message
                 .ends_with("or set ANACONDA_AUTH_API_KEY")
         );
+    }
+
+    #[test]
+    fn expired_jwt_is_problem() {
+        use base64::Engine;
+        let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+        let jwt = format!(
+            "{}.{}.c2ln",
+            encode(r#"{"alg":"RS256"}"#),
+            encode(r#"{"exp":1000000000}"#)
+        );
+        let temp = tempfile::tempdir().unwrap();
+        let env = env_in(temp.path()).with_var(API_KEY_VAR, &jwt);
+
+        let section = inspect(&env);
+
+        let credential = section.credential.unwrap();
+        assert_eq!(credential.kind, "API key (JWT)");
+        assert_eq!(
+            credential.expires_at.as_deref(),
+            Some("2001-09-09T01:46:40Z")
+        );
+        assert_eq!(section.problems[0].code, "credential_expired");
+        let message = &section.problems[0].message;
+        assert!(
+            message.contains("expired at 2001-09-09T01:46:40Z"),
+            "{message}"
+        );
+        assert!(!message.contains(&jwt), "{message}");
     }
 
     #[test]
