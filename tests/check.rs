@@ -369,7 +369,7 @@ fn check_debug_log_hides_key() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("answered 200 OK"), "{}", run.stderr);
+    assert!(run.stderr.contains("responded 200 OK"), "{}", run.stderr);
 }
 
 #[test]

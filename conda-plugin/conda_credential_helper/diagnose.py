@@ -118,7 +118,7 @@ def error_hint(status: object, url: object) -> str | None:
 
     Only a 401 or 403 from repo.anaconda.cloud gets one. The plugin raises its own error
     when a request that carried the helper's key is rejected, so conda's error means the
-    request went without it: the hint says so and names the source the helper would use.
+    request went without it. The hint states that and names the source the helper would use.
     """
     try:
         code = int(str(status))

@@ -26,7 +26,7 @@ const PROXY_VARS: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_p
 /// Variables that list hosts reached without a proxy.
 const NO_PROXY_VARS: [&str; 2] = ["NO_PROXY", "no_proxy"];
 
-/// Where the trusted CA certificates come from.
+/// The source of the trusted CA certificates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrustSource {
     /// The Mozilla roots built into the binary.
@@ -93,7 +93,7 @@ impl std::str::FromStr for ConnectTo {
 /// Everything that shapes the client.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
-    /// Where the trusted CAs come from.
+    /// The source of the trusted CAs.
     pub trust: TrustSource,
     /// The time limit for the whole request.
     pub timeout: Duration,
@@ -104,7 +104,7 @@ pub struct ClientSettings {
 /// A CA bundle that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustError {
-    /// What failed, on which file, and what to do.
+    /// The failure, the file and the fix.
     pub message: String,
 }
 

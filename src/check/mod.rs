@@ -1,5 +1,5 @@
-//! `check`: one live request for a channel's `noarch/repodata.json` with the key, and what
-//! the answer means.
+//! `check`: one live request for a channel's `noarch/repodata.json` with the key, and the
+//! meaning of the response.
 //!
 //! The request goes through reqwest with rustls. It honours `HTTPS_PROXY` and `NO_PROXY`,
 //! trusts the CA bundle conda would use (see [`client::trust_source`]), follows no
@@ -142,7 +142,7 @@ fn conda_settings(explicit: Option<&Path>, env: &dyn Environment) -> condarc::Co
     condarc::load(CONDA_SEARCH_PATH, &vars, env)
 }
 
-/// Sends one GET and classifies the answer.
+/// Sends one GET and classifies the response or failure.
 fn send(client: &reqwest::blocking::Client, url: &Url, credential: Option<&Credential>) -> Outcome {
     let shown = redact_url(url.as_str());
     let mut request = client.get(url.clone());
@@ -167,7 +167,7 @@ fn send(client: &reqwest::blocking::Client, url: &Url, credential: Option<&Crede
     match request.send() {
         Ok(response) => {
             let status = response.status();
-            tracing::debug!("{shown} answered {status} after {:?}", started.elapsed());
+            tracing::debug!("{shown} responded {status} after {:?}", started.elapsed());
             let location = verdict::location(&response);
             Outcome::Status { status, location }
         }

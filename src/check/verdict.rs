@@ -28,8 +28,8 @@ pub enum Outcome {
     Other(String),
 }
 
-/// What the outcome means: whether it is a success, and one line of explanation that
-/// ends with what to do.
+/// The meaning of an outcome: success or not, and one line of explanation that ends
+/// with what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     /// Whether conda can download from the channel with this credential.
@@ -92,7 +92,7 @@ pub fn location(response: &reqwest::blocking::Response) -> Option<String> {
     Some(redact_url(absolute.as_str()))
 }
 
-/// Explains `outcome` for `host`. `sent_key` tells whether the request carried the key.
+/// Explains `outcome` for `host`. `sent_key` is whether the request carried the key.
 pub fn explain(outcome: &Outcome, host: &str, sent_key: bool) -> Verdict {
     let fail = |text: String| Verdict { ok: false, text };
     match outcome {

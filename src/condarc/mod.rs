@@ -61,7 +61,7 @@ pub struct CondarcFile {
 pub struct SkippedFile {
     /// The file.
     pub path: PathBuf,
-    /// Why it cannot be used.
+    /// The reason it cannot be used.
     pub reason: String,
 }
 

@@ -1,4 +1,4 @@
-//! What kind of credential a key is, and when a JWT expires, read without verifying it.
+//! The kind of a key and the expiry of a JWT, read without verifying the signature.
 //!
 //! Anaconda's API keys are JWTs whose payload carries `exp` in seconds since the Unix
 //! epoch. The signature is not checked: the server does that, and doctor only reports.

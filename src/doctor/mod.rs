@@ -1,4 +1,4 @@
-//! `doctor`: tells whether a conda build would authenticate, and what to fix if not.
+//! `doctor`: reports whether a conda build would authenticate, and the fix if not.
 //!
 //! It reads every credential source, the plugin files in conda's base environment and the
 //! condarc files conda reads, and never contacts a server. Every problem message ends with

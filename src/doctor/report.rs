@@ -20,11 +20,11 @@ pub struct Report {
     pub credential: Option<CredentialLine>,
     /// The URLs that receive the credential, in words.
     pub channel_rules: Vec<String>,
-    /// How conda is wired to the helper.
+    /// The conda wiring of the helper.
     pub conda: CondaSection,
-    /// What stops a build from authenticating; each message ends with its fix.
+    /// Problems that stop a build from authenticating; each message ends with its fix.
     pub problems: Vec<Finding>,
-    /// What works but deserves attention; each message ends with what to do.
+    /// Warnings about things that work but deserve attention; each ends with what to do.
     pub warnings: Vec<Finding>,
 }
 
@@ -58,11 +58,11 @@ pub struct SourceLine {
 /// The chosen credential, described without its value.
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialLine {
-    /// Where it was read.
+    /// The source it was read from.
     pub source: String,
     /// `****` plus at most its last 4 characters.
     pub fingerprint: String,
-    /// What kind of credential it is.
+    /// The kind of credential, such as `API key (JWT)`.
     pub kind: String,
     /// Expiry time in RFC 3339 form, when the credential carries one.
     pub expires_at: Option<String>,
@@ -73,7 +73,7 @@ pub struct CredentialLine {
 pub struct CondaSection {
     /// conda's base environment, when found.
     pub prefix: Option<PathBuf>,
-    /// How it was found: `--prefix`, `CONDA_ROOT` or the `conda` on PATH.
+    /// The way it was found: `--prefix`, `CONDA_ROOT` or the `conda` on PATH.
     pub prefix_source: Option<String>,
     /// Version of the conda package in the base environment.
     pub conda_version: Option<String>,
@@ -89,7 +89,7 @@ pub struct CondaSection {
     pub condarc_file_present: bool,
     /// Every condarc file conda reads, in conda's order.
     pub condarc_files: Vec<PathBuf>,
-    /// Which `channel_settings` entry conda applies to each channel.
+    /// The `channel_settings` entries that claim each channel.
     pub channels: Vec<ChannelLine>,
     /// Other installed conda plugins with auth handlers.
     pub other_auth_plugins: Vec<OtherPlugin>,
@@ -122,7 +122,7 @@ pub struct Claim {
 pub struct Finding {
     /// Stable identifier, such as `plugin_missing`.
     pub code: &'static str,
-    /// What is wrong and, at the end, what to do.
+    /// The problem and, at the end, the fix.
     pub message: String,
 }
 
@@ -198,6 +198,26 @@ impl fmt::Display for CondaSection {
             prefix.display()
         )?;
         writeln!(f, "  conda version: {version}")?;
+
+        self.write_plugin(f)?;
+        self.write_condarc(f)?;
+        for channel in &self.channels {
+            write!(f, "{channel}")?;
+        }
+        for other in &self.other_auth_plugins {
+            let path = other.path.display();
+            writeln!(
+                f,
+                "  other auth plugin: {} {} ({path})",
+                other.name, other.version
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl CondaSection {
+    fn write_plugin(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.plugin.is_empty() {
             writeln!(f, "  plugin: not installed")?;
         }
@@ -207,16 +227,20 @@ impl fmt::Display for CondaSection {
             } else {
                 "missing"
             };
+            let path = dist.path.display();
             writeln!(
                 f,
-                "  plugin: {} ({}), entry point {entry_point}",
-                dist.version,
-                dist.path.display()
+                "  plugin: {} ({path}), entry point {entry_point}",
+                dist.version
             )?;
         }
         if let Some(runs) = &self.plugin_runs {
             writeln!(f, "  plugin runs: {runs}")?;
         }
+        Ok(())
+    }
+
+    fn write_condarc(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(file) = &self.condarc_file {
             let state = if self.condarc_file_present {
                 "present"
@@ -232,18 +256,6 @@ impl fmt::Display for CondaSection {
         )?;
         for file in &self.condarc_files {
             writeln!(f, "    {}", file.display())?;
-        }
-        for channel in &self.channels {
-            write!(f, "{channel}")?;
-        }
-        for other in &self.other_auth_plugins {
-            writeln!(
-                f,
-                "  other auth plugin: {} {} ({})",
-                other.name,
-                other.version,
-                other.path.display()
-            )?;
         }
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! What site-packages holds: our plugin's dist-info and the other conda auth plugins.
+//! The contents of site-packages that doctor checks: the plugin's dist-info and the other conda auth plugins.
 //!
 //! The scan reads `*.dist-info` folders and their `entry_points.txt` the way
 //! `importlib.metadata` finds conda plugins, without running Python.
@@ -43,7 +43,7 @@ pub struct OtherPlugin {
     pub path: PathBuf,
 }
 
-/// What the scan of site-packages found.
+/// The result of a scan of site-packages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SiteScan {
     /// Every dist-info of the plugin, sorted by path.

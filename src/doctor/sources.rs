@@ -14,9 +14,9 @@ pub struct SourcesSection {
     pub lines: Vec<SourceLine>,
     /// The chosen credential, when the deciding source has a valid one.
     pub credential: Option<CredentialLine>,
-    /// What stops the helper from handing out a credential.
+    /// Problems that stop the helper from handing out a credential.
     pub problems: Vec<Finding>,
-    /// What works but deserves attention.
+    /// Warnings about things that work but deserve attention.
     pub warnings: Vec<Finding>,
 }
 

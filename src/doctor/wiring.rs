@@ -21,11 +21,11 @@ const PATTERN_CONDA: (u32, u32) = (24, 5);
 /// The conda part of the report with its findings.
 #[derive(Debug, Clone, Default)]
 pub struct Wiring {
-    /// What was found.
+    /// The findings shown in the report.
     pub section: CondaSection,
-    /// What stops conda from using the helper.
+    /// Problems that stop conda from using the helper.
     pub problems: Vec<Finding>,
-    /// What works but deserves attention.
+    /// Warnings about things that work but deserve attention.
     pub warnings: Vec<Finding>,
 }
 
