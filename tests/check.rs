@@ -1,5 +1,5 @@
 //! Drives `check` of the real binary against the fake repo.anaconda.cloud behind TLS, and
-//! against servers that answer each status, redirect, or answer too late.
+//! against servers that return each status, redirect, or respond too late.
 
 mod common;
 
@@ -52,7 +52,7 @@ impl Front {
         (Front::new(runtime, *repo.server.address()), repo)
     }
 
-    /// Fronts a server that answers every request with `response`.
+    /// Fronts a server that returns `response` for every request.
     fn answering(response: ResponseTemplate) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let server = runtime.block_on(async {
@@ -86,7 +86,7 @@ impl Front {
     }
 }
 
-/// The binary with a clean environment: the key, no proxy, no CA variables, no conda.
+/// Returns the binary with a clean environment: the key, no proxy, no CA variables, no conda.
 fn base_command(dir: &Path) -> Command {
     let mut command = Command::new(BIN);
     command
