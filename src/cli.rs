@@ -1,8 +1,159 @@
 //! Command-line parsing and dispatch to the subcommands.
 
+use std::error::Error;
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
+use clap::{ArgAction, Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::env::ProcessEnv;
+use crate::get::{self, GetArgs};
+use crate::install;
+use crate::vars::{LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR};
+
+/// Exit code for a failed command.
+const EXIT_FAILURE: u8 = 1;
+
+/// Exit code for invalid command-line usage.
+const EXIT_USAGE: u8 = 2;
+
+/// Authenticate conda to Anaconda's private channels from a build secret.
+#[derive(Debug, Parser)]
+#[command(name = "conda-credential-helper", version)]
+struct Cli {
+    /// Log to stderr: -v for debug messages, -vv for trace messages. RUST_LOG overrides it
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read a Bazel credential-helper request on stdin and print the headers for its URL
+    Get(GetArgs),
+    /// Register the conda plugin and its channel settings in conda's base environment, offline
+    Install(PrefixArgs),
+    /// Remove the files that `install` wrote
+    Uninstall(PrefixArgs),
+}
+
+#[derive(Debug, Args)]
+struct PrefixArgs {
+    /// Conda base environment [default: $CONDA_ROOT, else the prefix of the `conda` on PATH]
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<PathBuf>,
+}
+
 /// Parses the command line, runs the subcommand and maps its result to an exit code.
+///
+/// `get` reports an error as one line, because its callers relay that line. `install` and
+/// `uninstall` add one `caused by:` line per underlying error.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return exit_for_clap_error(&error),
+    };
+
+    let result = match &cli.command {
+        Command::Get(args) => {
+            init_logging(cli.verbose, "off");
+            get::run(args, &ProcessEnv).map_err(|error| print_error(&error.to_string()))
+        }
+        Command::Install(args) => {
+            init_logging(cli.verbose, "warn");
+            run_install(args.prefix.as_deref()).map_err(|error| print_error_chain(error.as_ref()))
+        }
+        Command::Uninstall(args) => {
+            init_logging(cli.verbose, "warn");
+            run_uninstall(args.prefix.as_deref()).map_err(|error| print_error_chain(error.as_ref()))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(()) => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+fn run_install(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {
+    let report = install::install(prefix, |name| std::env::var_os(name))?;
+    print_status(&report);
+    Ok(())
+}
+
+fn run_uninstall(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {
+    let report = install::uninstall(prefix, |name| std::env::var_os(name))?;
+    print_status(&report);
+    Ok(())
+}
+
+/// Prints help or version on stdout, or a usage error as one line on stderr.
+fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
+    if !error.use_stderr() {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // No subcommand: the full help on stderr is the most useful answer.
+        let _ = error.print();
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let rendered = error.to_string();
+    let first_line = rendered.lines().next().unwrap_or_default();
+    let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
+    print_error(&format!(
+        "{message}. Run `conda-credential-helper --help` for usage"
+    ));
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Sends tracing output to stderr at `default_level`, debug with `-v`, trace with `-vv`,
+/// or with the first valid filter in `RUST_LOG` or `CONDA_CREDENTIAL_HELPER_LOG`.
+fn init_logging(verbose: u8, default_level: &str) {
+    let level = match verbose {
+        0 => default_level,
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = [LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|directives| !directives.is_empty())
+        .find_map(|directives| EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// Prints a summary for humans on stderr, because stdout is reserved for protocol output.
+fn print_status(status: &dyn Display) {
+    let _ = writeln!(io::stderr().lock(), "{status}");
+}
+
+/// Prints `error: <message>` as one line on stderr, ignoring a failed write as there is
+/// nowhere left to report it.
+///
+/// Line breaks, as a path may contain, are escaped to keep the message on one line.
+fn print_error(message: &str) {
+    let message = message.replace('\n', "\\n").replace('\r', "\\r");
+    let _ = writeln!(io::stderr().lock(), "error: {message}");
+}
+
+/// Prints `error: <message>` and one `caused by:` line per underlying error.
+fn print_error_chain(error: &dyn Error) {
+    print_error(&error.to_string());
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = writeln!(io::stderr().lock(), "caused by: {cause}");
+        source = cause.source();
+    }
 }

@@ -1,0 +1,233 @@
+//! Type checks and size-limited reads of the files that may hold a credential.
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::vars::API_KEY_VAR;
+
+/// A file that credential discovery reads, with its role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialFile {
+    /// A file in the secrets directory.
+    Secret(PathBuf),
+    /// The `.env` file in the working directory.
+    Dotenv(PathBuf),
+}
+
+impl CredentialFile {
+    /// Returns the path of the file.
+    pub fn path(&self) -> &Path {
+        match self {
+            CredentialFile::Secret(path) | CredentialFile::Dotenv(path) => path,
+        }
+    }
+
+    /// Returns what to do when the file cannot be read, as one sentence.
+    pub fn unreadable_fix(&self) -> String {
+        match self {
+            CredentialFile::Secret(_) => format!(
+                "Make it readable by the user running conda, for example with \
+                 `RUN --mount=type=secret,id={API_KEY_VAR},uid=<that user's uid>`"
+            ),
+            CredentialFile::Dotenv(_) => {
+                "Make it readable by the user running conda, or remove it".to_owned()
+            }
+        }
+    }
+
+    /// Returns what to do when the path is not a regular file, as one sentence.
+    pub fn not_regular_fix(&self) -> &'static str {
+        match self {
+            CredentialFile::Secret(_) => "Replace it with a regular file that contains the API key",
+            CredentialFile::Dotenv(_) => "Replace it with a regular dotenv file, or remove it",
+        }
+    }
+}
+
+impl fmt::Display for CredentialFile {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialFile::Secret(path) => write!(formatter, "secret file {}", path.display()),
+            CredentialFile::Dotenv(path) => write!(formatter, ".env file {}", path.display()),
+        }
+    }
+}
+
+/// The type of something that is not a regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A directory.
+    Directory,
+    /// A named pipe, which would block a read until a writer comes.
+    Fifo,
+    /// A Unix domain socket.
+    Socket,
+    /// A block device.
+    BlockDevice,
+    /// A character device, such as `/dev/zero`.
+    CharacterDevice,
+    /// Any other type.
+    Other,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            FileKind::Directory => "a directory",
+            FileKind::Fifo => "a FIFO",
+            FileKind::Socket => "a socket",
+            FileKind::BlockDevice => "a block device",
+            FileKind::CharacterDevice => "a character device",
+            FileKind::Other => "a special file",
+        })
+    }
+}
+
+/// The state of a path after following symbolic links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    /// Nothing exists at the path, or a parent is not a directory.
+    Missing,
+    /// The path is a symbolic link whose target does not exist.
+    DanglingSymlink,
+    /// A regular file.
+    Regular,
+    /// Something other than a regular file.
+    NotRegular(FileKind),
+}
+
+/// Returns what `path` refers to, following symbolic links as Kubernetes secrets need.
+pub fn inspect(path: &Path) -> io::Result<FileState> {
+    match fs::metadata(path) {
+        Ok(metadata) if metadata.is_file() => Ok(FileState::Regular),
+        Ok(metadata) => Ok(FileState::NotRegular(kind_of(&metadata.file_type()))),
+        Err(error) if is_missing(&error) => {
+            let is_link = fs::symlink_metadata(path).is_ok_and(|link| link.is_symlink());
+            if is_link {
+                Ok(FileState::DanglingSymlink)
+            } else {
+                Ok(FileState::Missing)
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Returns whether an I/O error means that the path does not exist.
+pub fn is_missing(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+/// Reads at most `limit + 1` bytes of `path`, so that the caller can detect an oversized
+/// file without reading all of it.
+pub fn read_limited(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+    let file = fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    file.take(cap).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn kind_of(file_type: &fs::FileType) -> FileKind {
+    use std::os::unix::fs::FileTypeExt;
+
+    if file_type.is_dir() {
+        FileKind::Directory
+    } else if file_type.is_fifo() {
+        FileKind::Fifo
+    } else if file_type.is_socket() {
+        FileKind::Socket
+    } else if file_type.is_block_device() {
+        FileKind::BlockDevice
+    } else if file_type.is_char_device() {
+        FileKind::CharacterDevice
+    } else {
+        FileKind::Other
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(file_type: &fs::FileType) -> FileKind {
+    if file_type.is_dir() {
+        FileKind::Directory
+    } else {
+        FileKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inspect_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        fs::write(&path, "key").unwrap();
+        assert_eq!(inspect(&path).unwrap(), FileState::Regular);
+    }
+
+    #[test]
+    fn inspect_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing");
+        assert_eq!(inspect(&path).unwrap(), FileState::Missing);
+    }
+
+    #[test]
+    fn inspect_under_a_file_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        fs::write(&file, "x").unwrap();
+        assert_eq!(inspect(&file.join("child")).unwrap(), FileState::Missing);
+    }
+
+    #[test]
+    fn inspect_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = inspect(dir.path()).unwrap();
+        assert_eq!(state, FileState::NotRegular(FileKind::Directory));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn inspect_follows_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        fs::write(&target, "key").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert_eq!(inspect(&link).unwrap(), FileState::Regular);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn inspect_dangling_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path().join("gone"), &link).unwrap();
+        assert_eq!(inspect(&link).unwrap(), FileState::DanglingSymlink);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn inspect_character_device() {
+        let state = inspect(Path::new("/dev/null")).unwrap();
+        assert_eq!(state, FileState::NotRegular(FileKind::CharacterDevice));
+    }
+
+    #[test]
+    fn read_limited_stops_after_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        fs::write(&path, vec![b'x'; 100]).unwrap();
+        assert_eq!(read_limited(&path, 10).unwrap().len(), 11);
+        assert_eq!(read_limited(&path, 100).unwrap().len(), 100);
+    }
+}

@@ -1,0 +1,236 @@
+//! Errors of `install` and `uninstall`, each naming the path involved and the fix.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::time::Duration;
+
+/// Fix suggested by the errors about finding or using the base environment.
+const PASS_PREFIX: &str = "Pass the conda base environment with `--prefix $(conda info --base)`";
+
+/// A failure of `install` or `uninstall`.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// No `--prefix`, no `CONDA_ROOT` and no `conda` on `PATH`.
+    #[error(
+        "no conda base environment found: `--prefix` was not given, `CONDA_ROOT` is not set and no `conda` inside a `bin/` or `condabin/` folder is on PATH. {PASS_PREFIX}"
+    )]
+    PrefixNotFound,
+
+    /// The prefix does not exist.
+    #[error("prefix `{path}` does not exist. {PASS_PREFIX}")]
+    PrefixMissing {
+        /// The prefix as given or discovered.
+        path: PathBuf,
+    },
+
+    /// The prefix exists but lacks `conda-meta/` or a python.
+    #[error("`{prefix}` is not a conda environment: {missing}. {PASS_PREFIX}")]
+    NotCondaPrefix {
+        /// The prefix that was checked.
+        prefix: PathBuf,
+        /// Description of the missing parts, e.g. "`conda-meta/` is not a directory".
+        missing: String,
+    },
+
+    /// The current user cannot create files in a folder that install writes to.
+    #[error(
+        "`{path}` is not writable by the current user. Run this command as the owner of the conda base environment, or pass `--prefix` with an environment you own"
+    )]
+    NotWritable {
+        /// The folder that rejected the write.
+        path: PathBuf,
+        /// The error of the rejected write.
+        source: io::Error,
+    },
+
+    /// The prefix's python could not be started.
+    #[error(
+        "failed to run `{python}`. Check that the base environment's python starts: `{python} -V`"
+    )]
+    PythonSpawn {
+        /// The python executable.
+        python: PathBuf,
+        /// The error of the spawn.
+        source: io::Error,
+    },
+
+    /// The prefix's python did not exit in time.
+    #[error(
+        "`{python}` did not report its site-packages within {timeout:?} and was stopped. Check that the base environment's python starts: `{python} -V`"
+    )]
+    PythonTimeout {
+        /// The python executable.
+        python: PathBuf,
+        /// How long it was given.
+        timeout: Duration,
+    },
+
+    /// The prefix's python exited with an error.
+    #[error(
+        "`{python}` failed with {status} while reporting its site-packages: {stderr:?}. Check that the base environment's python works: `{python} -c 'import sysconfig'`"
+    )]
+    PythonFailed {
+        /// The python executable.
+        python: PathBuf,
+        /// Its exit status.
+        status: ExitStatus,
+        /// The end of its stderr.
+        stderr: String,
+    },
+
+    /// The prefix's python printed something other than the expected JSON.
+    #[error(
+        "`{python}` printed unexpected output instead of its site-packages: {output:?}. Check that `{python}` is the base environment's CPython"
+    )]
+    PythonOutput {
+        /// The python executable.
+        python: PathBuf,
+        /// The start of what it printed.
+        output: String,
+    },
+
+    /// The site-packages folder python reported is unusable.
+    #[error("site-packages `{path}` reported by `{python}` {problem}. {PASS_PREFIX}")]
+    SitePackages {
+        /// The reported folder.
+        path: PathBuf,
+        /// The python that reported it.
+        python: PathBuf,
+        /// Description of the problem, e.g. "is not a directory".
+        problem: String,
+    },
+
+    /// A dist-info of this package that another installer (such as pip) wrote.
+    #[error(
+        "`{path}` was installed by `{installer}`, not by conda-credential-helper, so its files are left alone. Remove it with `{installer} uninstall conda-credential-helper` first"
+    )]
+    ForeignInstall {
+        /// The dist-info folder.
+        path: PathBuf,
+        /// The contents of its INSTALLER file.
+        installer: String,
+    },
+
+    /// The running binary's path could not be determined.
+    #[error(
+        "failed to find the path of the running conda-credential-helper binary. Run it through a path such as `/usr/local/bin/conda-credential-helper`"
+    )]
+    CurrentExe {
+        /// The error of the lookup.
+        source: io::Error,
+    },
+
+    /// The running binary's path cannot be written to a text file.
+    #[error(
+        "path of the running binary `{path}` is not valid UTF-8. Move the binary to a path such as `/usr/local/bin/conda-credential-helper`"
+    )]
+    CurrentExeNotUtf8 {
+        /// The path of the binary.
+        path: PathBuf,
+    },
+
+    /// Reading a file or folder failed.
+    #[error("failed to read `{path}`")]
+    Read {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error of the read.
+        source: io::Error,
+    },
+
+    /// Writing a file or creating a folder failed.
+    #[error("failed to write `{path}`")]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error of the write.
+        source: io::Error,
+    },
+
+    /// Removing a file or folder failed.
+    #[error("failed to remove `{path}`")]
+    Remove {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error of the removal.
+        source: io::Error,
+    },
+}
+
+impl InstallError {
+    /// Builds the error for a failed write to `path` inside `dir`, naming `dir` as not writable
+    /// when the failure is a permission or read-only file system error.
+    pub(crate) fn write(dir: &Path, path: &Path, source: io::Error) -> Self {
+        if is_permission_error(&source) {
+            return Self::NotWritable {
+                path: dir.to_path_buf(),
+                source,
+            };
+        }
+        Self::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Builds the error for a failed removal of `path` inside `dir`, like [`Self::write`].
+    pub(crate) fn remove(dir: &Path, path: &Path, source: io::Error) -> Self {
+        if is_permission_error(&source) {
+            return Self::NotWritable {
+                path: dir.to_path_buf(),
+                source,
+            };
+        }
+        Self::Remove {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Tells whether `error` means the current user may not change the folder.
+fn is_permission_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_permission_error_names_folder() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let error = InstallError::write(Path::new("/env/condarc.d"), Path::new("/env/x"), denied);
+
+        let message = error.to_string();
+
+        assert!(
+            message.starts_with("`/env/condarc.d` is not writable by the current user."),
+            "message: {message}"
+        );
+        assert!(message.contains("owner of the conda base environment"));
+        assert!(message.contains("--prefix"));
+    }
+
+    #[test]
+    fn write_other_error_names_file() {
+        let full = io::Error::from(io::ErrorKind::StorageFull);
+        let error = InstallError::write(Path::new("/env"), Path::new("/env/x"), full);
+
+        assert_eq!(error.to_string(), "failed to write `/env/x`");
+    }
+
+    #[test]
+    fn prefix_not_found_names_fix() {
+        let message = InstallError::PrefixNotFound.to_string();
+
+        assert!(
+            message.contains("--prefix $(conda info --base)"),
+            "message: {message}"
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! The Bazel credential-helper protocol: the request read from stdin and the response.
+//!
+//! The request is one JSON object, `{"uri": "https://..."}`. Other fields are ignored. The
+//! response is `{"headers": {"Authorization": ["Bearer <key>"]}}`, or `{"headers": {}}` when
+//! the URL gets no header.
+
+use std::io::Read;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::error::RequestError;
+use crate::secret::Secret;
+use crate::vars::MAX_REQUEST_BYTES;
+
+/// A request for the headers of one URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The URL that the caller is about to fetch.
+    pub uri: String,
+}
+
+/// Reads one request from `reader`, up to [`MAX_REQUEST_BYTES`].
+pub fn read_request(reader: impl Read) -> Result<Request, RequestError> {
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(MAX_REQUEST_BYTES).unwrap_or(u64::MAX) + 1;
+    reader
+        .take(cap)
+        .read_to_end(&mut bytes)
+        .map_err(|source| RequestError::Read { source })?;
+    if bytes.len() > MAX_REQUEST_BYTES {
+        return Err(RequestError::TooLarge);
+    }
+    parse_request(&bytes)
+}
+
+/// Parses a request from JSON bytes.
+///
+/// Parsing goes through [`Value`] so that errors come from the JSON syntax alone:
+/// serde_json's type errors would quote the offending value, which may be a URL with
+/// userinfo.
+pub fn parse_request(bytes: &[u8]) -> Result<Request, RequestError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(RequestError::Empty);
+    }
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|error| RequestError::InvalidJson {
+            detail: error.to_string(),
+        })?;
+    let Value::Object(mut object) = value else {
+        return Err(RequestError::NotObject);
+    };
+    match object.remove("uri") {
+        Some(Value::String(uri)) => Ok(Request { uri }),
+        Some(_) => Err(RequestError::UriNotString),
+        None => Err(RequestError::MissingUri),
+    }
+}
+
+/// The `Authorization` header value `Bearer <key>`.
+///
+/// It is built only from a key without CR, LF or NUL, so that it cannot end the header
+/// early. Its `Debug` masks the key, and it exposes the key only when serialized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BearerAuthorization(Secret);
+
+impl BearerAuthorization {
+    /// Builds the header value, or returns `None` if the key contains CR, LF or NUL.
+    pub fn new(key: Secret) -> Option<Self> {
+        let unsafe_character = key.expose().contains(['\r', '\n', '\0']);
+        (!unsafe_character).then_some(BearerAuthorization(key))
+    }
+}
+
+impl Serialize for BearerAuthorization {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("Bearer {}", self.0.expose()))
+    }
+}
+
+/// The response: headers to add to the request, and optionally where the key came from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Response {
+    /// The `Authorization` header, when the URL gets one.
+    pub authorization: Option<BearerAuthorization>,
+    /// Description of the key's source, sent only with `get --with-source`.
+    pub source: Option<String>,
+}
+
+impl Response {
+    /// Returns the response as one line of JSON, newline included.
+    pub fn to_json_line(&self) -> String {
+        // serde_json documents two failures: a Serialize impl that fails and a map key
+        // that is not a string. The impls below never fail and use string keys.
+        let mut line = serde_json::to_string(self).expect("response serializes to JSON");
+        line.push('\n');
+        line
+    }
+}
+
+impl Serialize for Response {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let length = if self.source.is_some() { 2 } else { 1 };
+        let mut map = serializer.serialize_map(Some(length))?;
+        map.serialize_entry("headers", &Headers(self.authorization.as_ref()))?;
+        if let Some(source) = &self.source {
+            map.serialize_entry("source", source)?;
+        }
+        map.end()
+    }
+}
+
+/// The `headers` object: header name to a list of values.
+struct Headers<'a>(Option<&'a BearerAuthorization>);
+
+impl Serialize for Headers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(usize::from(self.0.is_some())))?;
+        if let Some(authorization) = self.0 {
+            map.serialize_entry("Authorization", &[authorization])?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Result<Request, RequestError> {
+        parse_request(text.as_bytes())
+    }
+
+    #[test]
+    fn request_with_uri() {
+        let request = parsed(r#"{"uri": "https://repo.anaconda.cloud/x"}"#).unwrap();
+        assert_eq!(request.uri, "https://repo.anaconda.cloud/x");
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let request = parsed(r#"{"uri": "https://a.example/", "extra": [1, {"b": null}]}"#);
+        assert_eq!(request.unwrap().uri, "https://a.example/");
+    }
+
+    #[test]
+    fn empty_request_is_error() {
+        assert!(matches!(parsed(""), Err(RequestError::Empty)));
+        assert!(matches!(parsed(" \n\t"), Err(RequestError::Empty)));
+    }
+
+    #[test]
+    fn malformed_json_is_error() {
+        let error = parsed(r#"{"uri": "https://user:hunter2@a.example/""#).unwrap_err();
+        let RequestError::InvalidJson { detail } = &error else {
+            panic!("expected invalid JSON, got {error:?}");
+        };
+        assert!(detail.contains("line 1"), "{detail}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn trailing_garbage_is_error() {
+        let error = parsed(r#"{"uri": "https://a.example/"} x"#).unwrap_err();
+        assert!(
+            matches!(error, RequestError::InvalidJson { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn non_object_is_error() {
+        let error = parsed(r#""https://user:hunter2@a.example/""#).unwrap_err();
+        assert!(matches!(error, RequestError::NotObject), "{error:?}");
+        assert!(matches!(parsed("[]"), Err(RequestError::NotObject)));
+        assert!(matches!(parsed("null"), Err(RequestError::NotObject)));
+    }
+
+    #[test]
+    fn missing_uri_is_error() {
+        let error = parsed(r#"{"url": "https://a.example/"}"#).unwrap_err();
+        assert!(matches!(error, RequestError::MissingUri), "{error:?}");
+    }
+
+    #[test]
+    fn non_string_uri_is_error() {
+        for text in [r#"{"uri": 5}"#, r#"{"uri": null}"#, r#"{"uri": ["x"]}"#] {
+            let error = parsed(text).unwrap_err();
+            assert!(
+                matches!(error, RequestError::UriNotString),
+                "{text}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_request_is_error() {
+        let padding = " ".repeat(MAX_REQUEST_BYTES);
+        let text = format!(r#"{{"uri": "https://a.example/"}}{padding}"#);
+        let error = read_request(text.as_bytes()).unwrap_err();
+        assert!(matches!(error, RequestError::TooLarge), "{error:?}");
+    }
+
+    #[test]
+    fn read_request_from_reader() {
+        let request = read_request(&br#"{"uri":"https://a.example/"}"#[..]).unwrap();
+        assert_eq!(request.uri, "https://a.example/");
+    }
+
+    #[test]
+    fn empty_response_json() {
+        let line = Response::default().to_json_line();
+        assert_eq!(line, "{\"headers\":{}}\n");
+    }
+
+    #[test]
+    fn bearer_response_json() {
+        let response = Response {
+            authorization: BearerAuthorization::new(Secret::new("key-1234")),
+            source: None,
+        };
+        let expected = "{\"headers\":{\"Authorization\":[\"Bearer key-1234\"]}}\n";
+        assert_eq!(response.to_json_line(), expected);
+    }
+
+    #[test]
+    fn response_with_source_json() {
+        let response = Response {
+            authorization: BearerAuthorization::new(Secret::new("key-1234")),
+            source: Some("environment variable ANACONDA_AUTH_API_KEY".to_owned()),
+        };
+        let expected = "{\"headers\":{\"Authorization\":[\"Bearer key-1234\"]},\
+                        \"source\":\"environment variable ANACONDA_AUTH_API_KEY\"}\n";
+        assert_eq!(response.to_json_line(), expected);
+    }
+
+    #[test]
+    fn bearer_rejects_line_breaks() {
+        for key in ["a\rb", "a\nb", "a\0b"] {
+            assert_eq!(BearerAuthorization::new(Secret::new(key)), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn bearer_debug_is_masked() {
+        let authorization = BearerAuthorization::new(Secret::new("key-1234")).unwrap();
+        assert_eq!(format!("{authorization:?}"), "BearerAuthorization(****)");
+    }
+}
