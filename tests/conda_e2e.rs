@@ -3,8 +3,14 @@
 //! The tests run only when `CONDA_CREDENTIAL_HELPER_TEST_CONDA` names a conda executable;
 //! without it they print that they were skipped and pass. Each test installs the plugin
 //! into that conda's base prefix with the real binary and uninstalls it at the end, so the
-//! base prefix must be writable and must not hold the plugin already. A lock runs the tests
-//! one at a time because they share that prefix.
+//! base prefix must be writable and must not contain the plugin already. A lock runs the
+//! tests one at a time because they share that prefix. The configuration files of that
+//! prefix must add no channels, because conda could not reach them here.
+//!
+//! A conda installed with pip needs two steps first. `conda init --no-user bash` replaces
+//! its `conda` script, which otherwise runs only `conda info` and `conda init`, and an
+//! empty `<prefix>/conda-meta/history` file marks the prefix as a conda environment, which
+//! `install` requires.
 //!
 //! conda runs with a cleared environment and its own HOME, package cache and condarc. The
 //! resolver in `tests/python/sitecustomize.py` sends repo.anaconda.cloud and one look-alike
@@ -18,12 +24,13 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::Once;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use common::fake_repo::{self, CHANNEL_PATH, FakeRepo};
 use common::{python, tls};
+use tokio::sync::{Mutex, MutexGuard};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -51,7 +58,7 @@ const DATA: &str = "installed from the private channel\n";
 const KEY_VAR: &str = "ANACONDA_AUTH_API_KEY";
 
 /// Serializes the tests, which all install into the same base prefix.
-static BASE_PREFIX_LOCK: Mutex<()> = Mutex::new(());
+static BASE_PREFIX_LOCK: Mutex<()> = Mutex::const_new(());
 
 static SKIP_NOTICE: Once = Once::new();
 
@@ -156,10 +163,8 @@ fn system_path(conda: &Path) -> String {
 }
 
 /// Takes the lock and returns the conda under test, or `None` when the tests are skipped.
-fn conda_under_test() -> Option<(MutexGuard<'static, ()>, Conda)> {
-    let guard = BASE_PREFIX_LOCK
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+async fn conda_under_test() -> Option<(MutexGuard<'static, ()>, Conda)> {
+    let guard = BASE_PREFIX_LOCK.lock().await;
     Conda::from_env().map(|conda| (guard, conda))
 }
 
@@ -167,7 +172,7 @@ fn conda_under_test() -> Option<(MutexGuard<'static, ()>, Conda)> {
 // Installing the plugin
 // ---------------------------------------------------------------------------------------
 
-/// The plugin installed in the base prefix; dropping it without [`Installation::uninstall`]
+/// The plugin installed in the base prefix. Dropping it without [`Installation::uninstall`]
 /// still removes it, so a failed test leaves the base prefix as it was.
 struct Installation<'a> {
     conda: &'a Conda,
@@ -525,6 +530,26 @@ impl Run {
         assert!(record.is_file(), "no conda-meta record for the package");
     }
 
+    /// Checks that conda failed with one plugin error and no traceback, and returns stderr.
+    fn assert_plugin_error(&self) -> String {
+        let stderr = String::from_utf8_lossy(&self.output.stderr).into_owned();
+        assert!(
+            !self.output.status.success(),
+            "conda succeeded: {}",
+            self.text()
+        );
+        assert!(
+            !stderr.contains("Traceback"),
+            "conda printed a traceback: {stderr}"
+        );
+        assert_eq!(
+            stderr.matches("CredentialHelperError:").count(),
+            1,
+            "expected one plugin error in: {stderr}"
+        );
+        stderr
+    }
+
     /// Checks that `key` appears in no file of this run and in no output, plain or base64.
     fn assert_key_absent(&self, key: &str, conda: &Conda) {
         let forms = key_forms(key);
@@ -607,7 +632,7 @@ fn describe(output: &Output) -> String {
 
 #[tokio::test]
 async fn env_create_without_plugin_gets_401() {
-    let Some((_lock, conda)) = conda_under_test() else {
+    let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
     let site = Site::start(&conda).await;
@@ -629,7 +654,7 @@ async fn env_create_without_plugin_gets_401() {
 
 #[tokio::test]
 async fn env_create_with_key_from_secret_file() {
-    let Some((_lock, conda)) = conda_under_test() else {
+    let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
     let site = Site::start(&conda).await;
@@ -651,7 +676,7 @@ async fn env_create_with_key_from_secret_file() {
 
 #[tokio::test]
 async fn env_create_with_key_from_dotenv() {
-    let Some((_lock, conda)) = conda_under_test() else {
+    let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
     let site = Site::start(&conda).await;
@@ -671,7 +696,7 @@ async fn env_create_with_key_from_dotenv() {
 
 #[tokio::test]
 async fn env_create_with_key_from_env_var() {
-    let Some((_lock, conda)) = conda_under_test() else {
+    let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
     let site = Site::start(&conda).await;
@@ -691,7 +716,7 @@ async fn env_create_with_key_from_env_var() {
 
 #[tokio::test]
 async fn env_create_with_wrong_key_fails_cleanly() {
-    let Some((_lock, conda)) = conda_under_test() else {
+    let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
     let site = Site::start(&conda).await;
@@ -704,16 +729,16 @@ async fn env_create_with_wrong_key_fails_cleanly() {
         Helper::Wrapper,
     );
 
-    let text = run.text();
+    let error = run.assert_plugin_error();
+    assert!(error.contains("HTTP 403"), "no HTTP 403 in: {error}");
     assert!(
-        !run.output.status.success(),
-        "conda succeeded with a wrong key"
+        error.contains(KEY_VAR),
+        "the error does not name {KEY_VAR}: {error}"
     );
-    assert!(
-        !text.contains("Traceback"),
-        "conda printed a traceback: {text}"
+    assert_eq!(
+        run.spawns, 1,
+        "the helper should run once for the one private host"
     );
-    assert!(text.contains("403"), "no 403 in: {text}");
     assert!(
         !run.prefix.join(DATA_PATH).exists(),
         "the package was installed"
@@ -724,7 +749,7 @@ async fn env_create_with_wrong_key_fails_cleanly() {
 
 #[tokio::test]
 async fn env_create_without_key_fails_cleanly() {
-    let Some((_lock, conda)) = conda_under_test() else {
+    let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
     let site = Site::start(&conda).await;
@@ -732,18 +757,40 @@ async fn env_create_without_key_fails_cleanly() {
 
     let run = site.create_env(&conda, "missing-key", KeySource::Missing, Helper::Wrapper);
 
-    let text = run.text();
+    let error = run.assert_plugin_error();
     assert!(
-        !run.output.status.success(),
-        "conda succeeded without a key"
+        error.contains("no API key found"),
+        "unexpected error: {error}"
     );
     assert!(
-        !text.contains("Traceback"),
-        "conda printed a traceback: {text}"
+        error.contains(KEY_VAR),
+        "the error does not name {KEY_VAR}: {error}"
     );
-    assert!(
-        text.contains(KEY_VAR),
-        "the error does not name {KEY_VAR}: {text}"
-    );
+    assert_eq!(run.spawns, 1, "a failed helper run should not be repeated");
     installation.uninstall();
+}
+
+#[test]
+fn key_scan_finds_plain_and_base64_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.txt");
+    let basic = dir.path().join("basic.txt");
+    let shifted = dir.path().join("shifted.txt");
+    let aligned = dir.path().join("aligned.txt");
+    let allowed = dir.path().join("secret");
+    let clean = dir.path().join("clean.txt");
+    std::fs::write(&plain, format!("token: {KEY}\n")).unwrap();
+    let basic_header = STANDARD_NO_PAD.encode(format!("user:{KEY}"));
+    std::fs::write(&basic, format!("Authorization: Basic {basic_header}")).unwrap();
+    // "user:" puts the key at offset 2 modulo 3, "a" at offset 1 and nothing at offset 0.
+    std::fs::write(&shifted, URL_SAFE_NO_PAD.encode(format!("a{KEY}cd"))).unwrap();
+    std::fs::write(&aligned, STANDARD_NO_PAD.encode(KEY)).unwrap();
+    std::fs::write(&allowed, KEY).unwrap();
+    std::fs::write(&clean, "****5b7d2 is a fingerprint, not the key").unwrap();
+
+    let mut leaks = Vec::new();
+    find_key(dir.path(), &key_forms(KEY), &[allowed], &mut leaks);
+    leaks.sort();
+
+    assert_eq!(leaks, vec![aligned, basic, plain, shifted]);
 }
