@@ -181,13 +181,7 @@ struct Installation<'a> {
 
 impl<'a> Installation<'a> {
     fn install(conda: &'a Conda) -> Self {
-        assert!(
-            !conda.condarc_d_file().exists(),
-            "`{}` exists before the test installs the plugin: run `conda-credential-helper \
-             uninstall --prefix {}` first",
-            conda.condarc_d_file().display(),
-            conda.base_prefix.display()
-        );
+        assert_not_installed(conda);
         let installation = Installation {
             conda,
             removed: false,
@@ -237,6 +231,16 @@ impl Drop for Installation<'_> {
     }
 }
 
+/// Checks that the base prefix does not contain the plugin from an earlier run.
+fn assert_not_installed(conda: &Conda) {
+    assert!(
+        !conda.condarc_d_file().exists(),
+        "`{}` exists before the test: run `conda-credential-helper uninstall --prefix {}` first",
+        conda.condarc_d_file().display(),
+        conda.base_prefix.display()
+    );
+}
+
 fn helper_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_conda-credential-helper"))
 }
@@ -268,10 +272,10 @@ struct Site {
 }
 
 impl Site {
-    async fn start(conda: &Conda) -> Self {
+    async fn start(conda: &Conda, files: ChannelFiles) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let repo = FakeRepo::start(KEY).await;
-        serve_channel(&repo, conda, &dir.path().join("channel")).await;
+        serve_channel(&repo, conda, &dir.path().join("channel"), files).await;
         let lookalike = start_lookalike(&conda.subdir).await;
 
         let ca = tls::TestCa::new();
@@ -301,6 +305,18 @@ impl Site {
 
     /// Runs `conda env create` in a fresh case directory with the key from `source`.
     fn create_env(&self, conda: &Conda, case: &str, source: KeySource, helper: Helper) -> Run {
+        self.create_env_with_args(conda, case, source, helper, &[])
+    }
+
+    /// Runs `conda env create` like [`Site::create_env`], with `args` added to the command.
+    fn create_env_with_args(
+        &self,
+        conda: &Conda,
+        case: &str,
+        source: KeySource,
+        helper: Helper,
+        args: &[&str],
+    ) -> Run {
         let case_dir = self.dir.path().join(case);
         let work = case_dir.join("work");
         let secrets = case_dir.join("secrets");
@@ -313,6 +329,7 @@ impl Site {
             .args(["env", "create", "--prefix"])
             .arg(&prefix)
             .args(["--file", "environment.yml"])
+            .args(args)
             .current_dir(&work)
             .env_clear()
             .env("PATH", system_path(&conda.executable))
@@ -390,8 +407,16 @@ impl Site {
     }
 }
 
+/// Which files of the test channel the fake repository serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ChannelFiles {
+    All,
+    /// The repodata without the package file it lists, so the download fails with 404.
+    WithoutPackage,
+}
+
 /// Writes the test channel with conda's own python and serves its files.
-async fn serve_channel(repo: &FakeRepo, conda: &Conda, dir: &Path) {
+async fn serve_channel(repo: &FakeRepo, conda: &Conda, dir: &Path, files: ChannelFiles) {
     let script = python::sitecustomize_dir().join("make_channel.py");
     let output = Command::new(&conda.python)
         .arg(&script)
@@ -409,6 +434,9 @@ async fn serve_channel(repo: &FakeRepo, conda: &Conda, dir: &Path) {
     for entry in std::fs::read_dir(&subdir_dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if files == ChannelFiles::WithoutPackage && name.ends_with(".tar.bz2") {
+            continue;
+        }
         let url_path = format!("{CHANNEL_PATH}/{}/{name}", conda.subdir);
         repo.serve(&url_path, std::fs::read(&path).unwrap()).await;
     }
@@ -635,7 +663,8 @@ async fn env_create_without_plugin_gets_401() {
     let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
-    let site = Site::start(&conda).await;
+    assert_not_installed(&conda);
+    let site = Site::start(&conda, ChannelFiles::All).await;
 
     let run = site.create_env(&conda, "no-plugin", KeySource::EnvVar(KEY), Helper::Wrapper);
 
@@ -657,7 +686,7 @@ async fn env_create_with_key_from_secret_file() {
     let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
-    let site = Site::start(&conda).await;
+    let site = Site::start(&conda, ChannelFiles::All).await;
     let installation = Installation::install(&conda);
 
     // The plugin runs the binary that `install` recorded, as in a Docker build.
@@ -679,7 +708,7 @@ async fn env_create_with_key_from_dotenv() {
     let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
-    let site = Site::start(&conda).await;
+    let site = Site::start(&conda, ChannelFiles::All).await;
     let installation = Installation::install(&conda);
 
     let run = site.create_env(&conda, "dotenv", KeySource::Dotenv(KEY), Helper::Wrapper);
@@ -699,10 +728,17 @@ async fn env_create_with_key_from_env_var() {
     let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
-    let site = Site::start(&conda).await;
+    let site = Site::start(&conda, ChannelFiles::All).await;
     let installation = Installation::install(&conda);
 
-    let run = site.create_env(&conda, "env-var", KeySource::EnvVar(KEY), Helper::Wrapper);
+    // At -vvv conda logs the headers of each request, so the key check below covers them.
+    let run = site.create_env_with_args(
+        &conda,
+        "env-var",
+        KeySource::EnvVar(KEY),
+        Helper::Wrapper,
+        &["-vvv"],
+    );
 
     run.assert_created();
     site.assert_headers(KEY).await;
@@ -711,6 +747,11 @@ async fn env_create_with_key_from_env_var() {
         "the helper should run once for the one private host"
     );
     run.assert_key_absent(KEY, &conda);
+    assert!(
+        run.text().contains("Bearer ****"),
+        "the verbose output shows no masked header: {}",
+        run.text()
+    );
     installation.uninstall();
 }
 
@@ -719,7 +760,7 @@ async fn env_create_with_wrong_key_fails_cleanly() {
     let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
-    let site = Site::start(&conda).await;
+    let site = Site::start(&conda, ChannelFiles::All).await;
     let installation = Installation::install(&conda);
 
     let run = site.create_env(
@@ -752,7 +793,7 @@ async fn env_create_without_key_fails_cleanly() {
     let Some((_lock, conda)) = conda_under_test().await else {
         return;
     };
-    let site = Site::start(&conda).await;
+    let site = Site::start(&conda, ChannelFiles::All).await;
     let installation = Installation::install(&conda);
 
     let run = site.create_env(&conda, "missing-key", KeySource::Missing, Helper::Wrapper);
@@ -767,6 +808,34 @@ async fn env_create_without_key_fails_cleanly() {
         "the error does not name {KEY_VAR}: {error}"
     );
     assert_eq!(run.spawns, 1, "a failed helper run should not be repeated");
+    installation.uninstall();
+}
+
+#[tokio::test]
+async fn json_http_error_masks_key() {
+    let Some((_lock, conda)) = conda_under_test().await else {
+        return;
+    };
+    let site = Site::start(&conda, ChannelFiles::WithoutPackage).await;
+    let installation = Installation::install(&conda);
+
+    // conda's JSON for an HTTP error copies the request headers into `response_details`.
+    let run = site.create_env_with_args(
+        &conda,
+        "json-error",
+        KeySource::EnvVar(KEY),
+        Helper::Wrapper,
+        &["--json"],
+    );
+
+    let text = run.text();
+    assert!(!run.output.status.success(), "conda succeeded: {text}");
+    assert!(
+        text.contains("response_details"),
+        "no response_details in: {text}"
+    );
+    run.assert_key_absent(KEY, &conda);
+    assert!(text.contains("Bearer ****"), "no masked header in: {text}");
     installation.uninstall();
 }
 
