@@ -4,8 +4,9 @@
 //! without it they print that they were skipped and pass. Each test installs the plugin
 //! into that conda's base prefix with the real binary and uninstalls it at the end, so the
 //! base prefix must be writable and must not contain the plugin already. A lock runs the
-//! tests one at a time because they share that prefix. The configuration files of that
-//! prefix must add no channels, because conda could not reach them here.
+//! tests one at a time because they share that prefix, but it works only inside this test
+//! process: no other process may use that conda while the tests run. The configuration
+//! files of that prefix must add no channels, because conda could not reach them here.
 //!
 //! A conda installed with pip needs two steps first. `conda init --no-user bash` replaces
 //! its `conda` script, which otherwise runs only `conda info` and `conda init`, and an
@@ -46,6 +47,9 @@ const KEY: &str = "e2e-key-3f9c27d1a8b64e05b7d2";
 const WRONG_KEY: &str = "e2e-wrong-key-5b1e88c0d24a96f3";
 
 const HOST: &str = "repo.anaconda.cloud";
+
+/// A second, empty channel on the private host, beside [`CHANNEL_PATH`].
+const SECOND_CHANNEL_PATH: &str = "/repo/extra";
 
 /// A host whose name starts with the private host's name; it must never receive a header.
 const LOOKALIKE_HOST: &str = "repo.anaconda.cloud.example.org";
@@ -276,6 +280,7 @@ impl Site {
         let dir = tempfile::tempdir().unwrap();
         let repo = FakeRepo::start(KEY).await;
         serve_channel(&repo, conda, &dir.path().join("channel"), files).await;
+        serve_second_channel(&repo, &conda.subdir).await;
         let lookalike = start_lookalike(&conda.subdir).await;
 
         let ca = tls::TestCa::new();
@@ -446,21 +451,33 @@ async fn serve_channel(repo: &FakeRepo, conda: &Conda, dir: &Path, files: Channe
 async fn start_lookalike(subdir: &str) -> MockServer {
     let server = MockServer::start().await;
     for channel_subdir in [subdir, "noarch"] {
-        let repodata = serde_json::json!({
-            "info": {"subdir": channel_subdir},
-            "packages": {},
-            "packages.conda": {},
-            "repodata_version": 1,
-        });
         Mock::given(method("GET"))
             .and(path(format!(
                 "{CHANNEL_PATH}/{channel_subdir}/repodata.json"
             )))
-            .respond_with(ResponseTemplate::new(200).set_body_json(repodata))
+            .respond_with(ResponseTemplate::new(200).set_body_json(empty_repodata(channel_subdir)))
             .mount(&server)
             .await;
     }
     server
+}
+
+/// Serves an empty channel at [`SECOND_CHANNEL_PATH`] on the private host.
+async fn serve_second_channel(repo: &FakeRepo, subdir: &str) {
+    for channel_subdir in [subdir, "noarch"] {
+        let body = serde_json::to_vec(&empty_repodata(channel_subdir)).unwrap();
+        let url_path = format!("{SECOND_CHANNEL_PATH}/{channel_subdir}/repodata.json");
+        repo.serve(&url_path, body).await;
+    }
+}
+
+fn empty_repodata(subdir: &str) -> serde_json::Value {
+    serde_json::json!({
+        "info": {"subdir": subdir},
+        "packages": {},
+        "packages.conda": {},
+        "repodata_version": 1,
+    })
 }
 
 fn write_condarc(dir: &Path, ca_pem: &Path) -> PathBuf {
@@ -482,11 +499,13 @@ fn write_condarc(dir: &Path, ca_pem: &Path) -> PathBuf {
 fn write_environment_file(dir: &Path) -> PathBuf {
     // NOTE: no `nodefaults` entry, because `conda env create` in conda 26.7 requests
     // a channel named `nodefaults` from conda.anaconda.org. The condarc sets no channels,
-    // so only these two reach the solver.
+    // so only these three reach the solver. Two of them are on the private host, which
+    // still needs only one helper run.
     let path = dir.join("environment.yml");
     let text = format!(
         "channels:\n\
          \x20 - https://{HOST}{CHANNEL_PATH}\n\
+         \x20 - https://{HOST}{SECOND_CHANNEL_PATH}\n\
          \x20 - https://{LOOKALIKE_HOST}{CHANNEL_PATH}\n\
          dependencies:\n\
          \x20 - credential-demo\n"
