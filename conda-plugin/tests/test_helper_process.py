@@ -92,7 +92,7 @@ def test_helper_exit_status_with_message(write_helper):
     message = failure_message()
 
     assert message == (
-        f"{auth.BINARY_NAME} failed for {HOST}: error: ANACONDA_AUTH_API_KEY is not set. "
+        f"{auth.BINARY_NAME} failed for {HOST}: ANACONDA_AUTH_API_KEY is not set. "
         "Pass the key as a build secret."
     )
 
@@ -111,7 +111,7 @@ def test_helper_exit_status_skips_log_lines(write_helper):
     message = failure_message()
 
     assert "DEBUG" not in message
-    assert message.endswith(": error: the secret file is empty.\nhint: write the key into it.")
+    assert message.endswith(": the secret file is empty.\nhint: write the key into it.")
 
 
 def test_helper_exit_status_without_message(write_helper):
@@ -335,7 +335,7 @@ FAULTS_FOR_REPO_HOST = {
         print_headers({"Authorization": [f"Bearer {KEY}\r\nX-Injected: 1"]}) + "exit 0\n",
         "contains a line break (CR or LF) or NUL",
     ),
-    "exit status": ("echo 'error: no key found. Set it.' >&2\nexit 1\n", "error: no key found"),
+    "exit status": ("echo 'error: no key found. Set it.' >&2\nexit 1\n", "failed for https://repo.anaconda.cloud: no key found. Set it."),
 }
 
 
