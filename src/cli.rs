@@ -10,9 +10,9 @@ use clap::error::ErrorKind;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use crate::audit::{self, AuditArgs};
 use crate::check::{self, CheckArgs};
 use crate::doctor::{self, DoctorArgs};
-use crate::audit::{self, AuditArgs};
 use crate::env::ProcessEnv;
 use crate::get::{self, GetArgs};
 use crate::install;
