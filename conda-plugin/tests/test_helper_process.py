@@ -370,3 +370,20 @@ def test_fault_on_one_host_spares_others(fault, write_helper, http_server, monke
     assert raised.value.__suppress_context__, "the error must not chain a traceback"
     assert response.status_code == 200
     assert "Authorization" not in server.headers_for("/channel/noarch/repodata.json")[0]
+
+
+@pytest.mark.parametrize("fault", ["missing", "not executable"])
+def test_start_failure_is_one_error_without_chain(fault, write_helper, monkeypatch, tmp_path):
+    if fault == "missing":
+        monkeypatch.setenv(auth.BIN_ENV, str(tmp_path / "gone" / auth.BINARY_NAME))
+        cause = "which was not found"
+    else:
+        write_helper(print_headers({})).chmod(0o644)
+        cause = "permission denied"
+
+    with pytest.raises(auth.CredentialHelperError) as raised:
+        auth.CredentialHelperAuth()(requests.Request("GET", URL).prepare())
+
+    assert cause in str(raised.value)
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__, "the error must not chain a traceback"
