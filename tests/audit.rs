@@ -454,3 +454,21 @@ fn key_in_names_masked() {
         ]
     );
 }
+
+#[test]
+fn corrupt_tar_header_warning_one_line() {
+    let work = tempfile::tempdir().unwrap();
+    let mut tarball = tar_of(&[("etc/motd", b"hello\n")]);
+    // The checksum field of the first header, at bytes 148..156, holds a line break.
+    tarball[148..156].copy_from_slice(b"k\x02\xff\n\xfe\n12");
+    let image = work.path().join("corrupt.tar");
+    fs::write(&image, tarball).unwrap();
+
+    let run = audit(work.path(), &[&image]);
+
+    assert_eq!(run.code, Some(2), "stderr: {}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
+    let warning = format!("warning: failed to read {}: ", image.display());
+    assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
+    assert!(run.stderr.contains("\\n"), "{}", run.stderr);
+}

@@ -71,21 +71,27 @@ impl fmt::Display for Location {
             if frame.layer {
                 formatter.write_str("layer ")?;
             }
-            // Names come from the scanned data, so control characters are escaped to keep
-            // each finding on one line.
-            for character in frame.name.chars() {
-                if character.is_control() {
-                    write!(formatter, "{}", character.escape_default())?;
-                } else {
-                    write!(formatter, "{character}")?;
-                }
-            }
+            formatter.write_str(&one_line(&frame.name))?;
             if let Some(format) = frame.compression {
                 write!(formatter, " ({format})")?;
             }
         }
         Ok(())
     }
+}
+
+/// Returns `text` with control characters escaped, so that a name or an error message
+/// taken from the scanned data stays on one line.
+fn one_line(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        if character.is_control() {
+            escaped.extend(character.escape_default());
+        } else {
+            escaped.push(character);
+        }
+    }
+    escaped
 }
 
 /// One occurrence of the key.
@@ -182,7 +188,11 @@ impl Findings {
 
     /// Records that `location` could not be read completely.
     pub fn failed(&mut self, location: &Location, error: &io::Error) {
-        let message = self.redact(format!("failed to read {location}: {error}"));
+        // A tar error can quote raw header bytes, so the message is escaped like a name.
+        let message = self.redact(format!(
+            "failed to read {location}: {}",
+            one_line(&error.to_string())
+        ));
         self.failures.push(message);
     }
 
@@ -232,6 +242,17 @@ mod tests {
         assert_eq!(
             findings.failures,
             vec!["failed to read /t: dir/****/x: bad ****"]
+        );
+    }
+
+    #[test]
+    fn failure_message_stays_one_line() {
+        let mut findings = Findings::new(Vec::new());
+        let location = Location::file(Path::new("image.tar"));
+        findings.failed(&location, &io::Error::other("bad header\n\u{0}x"));
+        assert_eq!(
+            findings.failures,
+            vec!["failed to read image.tar: bad header\\n\\u{0}x"]
         );
     }
 
