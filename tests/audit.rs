@@ -459,7 +459,7 @@ fn key_in_names_masked() {
 fn corrupt_tar_header_warning_one_line() {
     let work = tempfile::tempdir().unwrap();
     let mut tarball = tar_of(&[("etc/motd", b"hello\n")]);
-    // The checksum field of the first header, at bytes 148..156, holds a line break.
+    // The checksum field of the first header, at bytes 148..156, gets a line break.
     tarball[148..156].copy_from_slice(b"k\x02\xff\n\xfe\n12");
     let image = work.path().join("corrupt.tar");
     fs::write(&image, tarball).unwrap();

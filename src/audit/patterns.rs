@@ -18,7 +18,7 @@ use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 /// match unrelated data.
 const MIN_ENCODED_LEN: usize = 8;
 
-/// How a key appears in the scanned data.
+/// The encoding in which a key appears in the scanned data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
     /// The key as written.

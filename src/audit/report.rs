@@ -1,4 +1,4 @@
-//! Where `audit` found the key, and the places it could not read.
+//! The record of an audit: where the key was found, and the places that could not be read.
 
 use std::fmt;
 use std::io;
@@ -97,7 +97,7 @@ fn one_line(text: &str) -> String {
 /// One occurrence of the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// Where the key was found.
+    /// The place of the occurrence.
     pub location: Location,
     /// The form of the key found.
     pub form: Form,

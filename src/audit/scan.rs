@@ -44,7 +44,7 @@ impl Matcher {
     /// A read error ends the scan. The hits found before it are returned with the error.
     pub fn scan_reader(&self, reader: &mut dyn Read) -> (Vec<Hit>, Option<io::Error>) {
         let mut hits = Vec::new();
-        // The window holds the last `longest - 1` bytes of the previous chunk followed by
+        // The window contains the last `longest - 1` bytes of the previous chunk followed by
         // the new chunk, so that a needle split across two reads is found once.
         let mut window: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + self.longest);
         let mut window_start: u64 = 0;

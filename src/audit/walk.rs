@@ -22,9 +22,9 @@ pub type FileId = (u64, u64);
 pub struct TreeWalk<'a> {
     /// The compiled forms of the key.
     pub matcher: &'a Matcher,
-    /// Where the results go.
+    /// The record of hits and read failures.
     pub findings: &'a mut Findings,
-    /// The file the key was read from, which is left out because it holds the key.
+    /// The file the key was read from, which is left out because it contains the key.
     pub key_file: Option<FileId>,
 }
 
