@@ -187,7 +187,10 @@ fn normalize_host(host: &str, scheme: &str) -> String {
 
 /// Returns the index of the last pattern that matches `url`, as conda picks the last
 /// matching `channel_settings` entry.
-pub fn select<'p>(patterns: impl IntoIterator<Item = &'p ChannelPattern>, url: &RequestUrl) -> Option<usize> {
+pub fn select<'p>(
+    patterns: impl IntoIterator<Item = &'p ChannelPattern>,
+    url: &RequestUrl,
+) -> Option<usize> {
     let mut selected = None;
     for (index, pattern) in patterns.into_iter().enumerate() {
         if pattern.matches(url) {
@@ -208,7 +211,10 @@ pub fn scope(patterns: &[&ChannelPattern], winner: usize, url: &RequestUrl) -> S
         return url.exact();
     }
     let later = &patterns[winner + 1..];
-    if later.iter().any(|other| other.may_match_under(&url.scheme, &prefix)) {
+    if later
+        .iter()
+        .any(|other| other.may_match_under(&url.scheme, &prefix))
+    {
         return url.exact();
     }
     format!("{}://{prefix}", url.scheme)
@@ -239,12 +245,32 @@ mod tests {
     #[test]
     fn host_and_path_use_fnmatch() {
         let table = [
-            ("https://*.example.internal/*", "https://a.example.internal/c/x", true),
-            ("https://*.example.internal/*", "https://example.internal/c/x", false),
-            ("https://h.example/api/conda/*", "https://h.example/api/conda/c/x", true),
-            ("https://h.example/api/conda/*", "https://h.example/api/other/c/x", false),
+            (
+                "https://*.example.internal/*",
+                "https://a.example.internal/c/x",
+                true,
+            ),
+            (
+                "https://*.example.internal/*",
+                "https://example.internal/c/x",
+                false,
+            ),
+            (
+                "https://h.example/api/conda/*",
+                "https://h.example/api/conda/c/x",
+                true,
+            ),
+            (
+                "https://h.example/api/conda/*",
+                "https://h.example/api/other/c/x",
+                false,
+            ),
             ("https://h.example/c[12]/*", "https://h.example/c2/x", true),
-            ("https://h.example/*/noarch/*", "https://h.example/c/noarch/x", true),
+            (
+                "https://h.example/*/noarch/*",
+                "https://h.example/c/noarch/x",
+                true,
+            ),
         ];
         for (raw, uri, expected) in table {
             assert_eq!(pattern(raw).matches(&url(uri)), expected, "{raw} {uri}");
@@ -274,7 +300,9 @@ mod tests {
     fn plain_channel_covers_its_files() {
         let plain = pattern("https://h.example/api/conda/chan");
         assert!(plain.matches(&url("https://h.example/api/conda/chan")));
-        assert!(plain.matches(&url("https://h.example/api/conda/chan/noarch/repodata.json")));
+        assert!(plain.matches(&url(
+            "https://h.example/api/conda/chan/noarch/repodata.json"
+        )));
         assert!(!plain.matches(&url("https://h.example/api/conda/channel2/x")));
         let with_slash = pattern("https://h.example/api/conda/chan/");
         assert!(with_slash.matches(&url("https://h.example/api/conda/chan/noarch/x")));
@@ -348,7 +376,10 @@ mod tests {
     fn scope_narrows_for_later_host_wildcard() {
         // `*` in fnmatch also matches `/`, so this later pattern matches URLs such as
         // https://h.example/special/a.other.example/x.
-        let patterns = [pattern("https://h.example/special/*"), pattern("https://*.other.example/*")];
+        let patterns = [
+            pattern("https://h.example/special/*"),
+            pattern("https://*.other.example/*"),
+        ];
         let refs: Vec<&ChannelPattern> = patterns.iter().collect();
         let inside = url("https://h.example/special/a.other.example/x");
         assert_eq!(select(&patterns, &inside), Some(1));

@@ -178,7 +178,11 @@ pub fn parse_toml<'t>(
 /// Returns the line number, counted from 1, of the byte `offset` in `text`.
 pub fn line_at(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|byte| **byte == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|byte| **byte == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -207,7 +211,10 @@ mod tests {
         let error = read(dir.path(), FileRole::Keyring).unwrap_err();
         let message = error.to_string();
         assert!(message.starts_with("keyring file "), "{message}");
-        assert!(message.contains("is a directory, not a regular file"), "{message}");
+        assert!(
+            message.contains("is a directory, not a regular file"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -237,7 +244,10 @@ mod tests {
             message.starts_with("invalid config file /etc/c.toml, line 3: invalid TOML ("),
             "{message}"
         );
-        assert!(message.ends_with("Fix the TOML syntax on that line"), "{message}");
+        assert!(
+            message.ends_with("Fix the TOML syntax on that line"),
+            "{message}"
+        );
         assert!(!message.contains("hunter2"), "{message}");
         assert!(!message.contains('\n'), "{message}");
     }

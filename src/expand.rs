@@ -61,7 +61,9 @@ fn variable_name(text: &str) -> (Option<&str>, usize) {
             _ => (None, 0),
         };
     }
-    let end = text.find(|character| !is_name(character)).unwrap_or(text.len());
+    let end = text
+        .find(|character| !is_name(character))
+        .unwrap_or(text.len());
     if end == 0 {
         (None, 0)
     } else {

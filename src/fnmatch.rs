@@ -69,7 +69,11 @@ fn compile_set(chars: &[char]) -> Option<(Token, usize)> {
     let negated = chars.first() == Some(&'!');
     let start = usize::from(negated);
     // A `]` first in the set is a member, so the search for the end starts after it.
-    let search_from = if chars.get(start) == Some(&']') { start + 1 } else { start };
+    let search_from = if chars.get(start) == Some(&']') {
+        start + 1
+    } else {
+        start
+    };
     let end = search_from + chars.get(search_from..)?.iter().position(|c| *c == ']')?;
 
     let members = &chars[start..end];
@@ -113,7 +117,9 @@ fn matches_from(text: &[char], tokens: &[Token]) -> bool {
         token_index = star + 1;
         text_index = consumed + 1;
     }
-    tokens[token_index..].iter().all(|token| *token == Token::AnyRun)
+    tokens[token_index..]
+        .iter()
+        .all(|token| *token == Token::AnyRun)
 }
 
 fn matches_one(token: &Token, character: char) -> bool {
@@ -138,7 +144,10 @@ mod tests {
     #[test]
     fn star_matches_across_slashes() {
         let pattern = "repo.anaconda.cloud/*";
-        assert!(matches("repo.anaconda.cloud/repo/main/noarch/repodata.json", pattern));
+        assert!(matches(
+            "repo.anaconda.cloud/repo/main/noarch/repodata.json",
+            pattern
+        ));
         assert!(matches("repo.anaconda.cloud/", pattern));
         assert!(!matches("repo.anaconda.cloud", pattern));
         assert!(!matches("repo.anaconda.cloud.evil.example/x", pattern));

@@ -34,7 +34,9 @@ impl Scheme {
 
     /// Returns the scheme written exactly as [`Scheme::as_str`] does, or `None`.
     pub fn parse(text: &str) -> Option<Scheme> {
-        Scheme::ALL.into_iter().find(|scheme| scheme.as_str() == text)
+        Scheme::ALL
+            .into_iter()
+            .find(|scheme| scheme.as_str() == text)
     }
 }
 
@@ -104,7 +106,11 @@ mod tests {
     use super::*;
 
     fn serialized(authorization: &Authorization) -> String {
-        serde_json::to_value(authorization).unwrap().as_str().unwrap().to_owned()
+        serde_json::to_value(authorization)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     #[test]
@@ -129,7 +135,9 @@ mod tests {
     fn basic_encodes_utf8() {
         let basic = Authorization::basic("büilder", &Secret::new("pässword")).unwrap();
         let value = serialized(&basic);
-        let decoded = STANDARD.decode(value.strip_prefix("Basic ").unwrap()).unwrap();
+        let decoded = STANDARD
+            .decode(value.strip_prefix("Basic ").unwrap())
+            .unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "büilder:pässword");
     }
 

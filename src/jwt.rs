@@ -26,7 +26,9 @@ impl Expiry {
     /// Creates an expiry from seconds since the Unix epoch, or `None` outside the years
     /// 1970 to 9999.
     pub fn from_unix_seconds(seconds: i64) -> Option<Expiry> {
-        (0..=LATEST_SECONDS).contains(&seconds).then_some(Expiry(seconds))
+        (0..=LATEST_SECONDS)
+            .contains(&seconds)
+            .then_some(Expiry(seconds))
     }
 
     /// Returns the expiry as an RFC 3339 UTC timestamp, such as `2025-01-31T12:00:00Z`.
@@ -121,7 +123,9 @@ mod tests {
     }
 
     fn jwt_expiring(seconds: i64) -> Secret {
-        Secret::new(unsigned_jwt(&serde_json::json!({"sub": "someone", "exp": seconds})))
+        Secret::new(unsigned_jwt(
+            &serde_json::json!({"sub": "someone", "exp": seconds}),
+        ))
     }
 
     const NOW: u64 = 1_750_000_000;
@@ -150,7 +154,10 @@ mod tests {
     fn key_far_in_future() {
         let status = expiry_of(NOW as i64 + 86_401).status(at(NOW));
         assert_eq!(status, ExpiryStatus::Valid);
-        assert_eq!(expiry_of(LATEST_SECONDS).status(at(NOW)), ExpiryStatus::Valid);
+        assert_eq!(
+            expiry_of(LATEST_SECONDS).status(at(NOW)),
+            ExpiryStatus::Valid
+        );
     }
 
     #[test]

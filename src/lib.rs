@@ -1,7 +1,11 @@
-//! Finds an Anaconda credential in a build's secrets and hands conda the header for it.
+//! Finds credentials in a build's secrets and hands conda the header for each channel.
 
+pub mod anaconda;
+pub mod anaconda_config;
 pub mod channel;
+pub mod choice;
 pub mod cli;
+pub mod config;
 pub mod config_file;
 pub mod dotenv;
 pub mod env;
@@ -13,11 +17,13 @@ pub mod get;
 pub mod header;
 pub mod install;
 pub mod jwt;
+pub mod keyring;
 pub mod protocol;
 pub mod redact;
 pub mod rules;
 pub mod secret;
 pub mod secrets;
+pub mod site;
 pub mod source;
 pub mod value;
 pub mod vars;
