@@ -77,7 +77,7 @@ fn load_from(env: &dyn Environment, system: &Path) -> Result<Option<ChannelConfi
                 path = dir.join(path);
             }
         }
-        let Some(text) = config_file::read(&path, role)? else {
+        let Some(text) = config_file::read_named(&path, role)? else {
             let variable = CONFIG_VAR;
             return Err(ConfigError::Missing {
                 role,

@@ -115,8 +115,21 @@ pub enum ConfigError {
 
 /// Reads a UTF-8 text file of at most [`MAX_CONFIG_BYTES`], following symbolic links.
 ///
-/// Returns `None` when nothing exists at `path`.
+/// Returns `None` when nothing exists at `path`, and also when the current user may not
+/// look into a folder on the way, as Python's `Path.exists()` does for anaconda-auth.
 pub fn read(path: &Path, role: FileRole) -> Result<Option<String>, ConfigError> {
+    match file::inspect(path) {
+        Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
+            tracing::debug!("skipping {role} {}: {error}", path.display());
+            Ok(None)
+        }
+        _ => read_named(path, role),
+    }
+}
+
+/// Reads a file like [`read`], except that a folder the current user may not look into
+/// is an error, as suits a file that a variable names.
+pub fn read_named(path: &Path, role: FileRole) -> Result<Option<String>, ConfigError> {
     let path_buf = || path.to_path_buf();
     match file::inspect(path) {
         Ok(FileState::Regular) => {}
