@@ -15,19 +15,17 @@
 //! keyring's record for `anaconda.com` (or the legacy `id.anaconda.cloud` and
 //! `anaconda.cloud`) may hold an API key and repo tokens.
 
-use std::path::PathBuf;
-
-use crate::anaconda_config::{self, AnacondaConfig, ConfigValue, Field, Site};
+use crate::anaconda_config::Field;
 use crate::config_file::{self, FileRole};
 use crate::env::Environment;
 use crate::error::Error;
-use crate::expand;
 use crate::keyring::{Keyring, KeyringEntry, KeyringPlace, RecordPart, TokenRecord};
 use crate::secret::Secret;
-use crate::site;
+use crate::secrets;
+use crate::settings::Settings;
 use crate::source::{self, Found, Origin, Searched, SearchedPlaces, Setting};
 use crate::value;
-use crate::vars::{API_KEY_VAR, DEFAULT_KEYRING_FILE, LEGACY_API_KEY_VAR};
+use crate::vars::{API_KEY_VAR, KEYRING_VAR, LEGACY_API_KEY_VAR};
 
 /// The keyring domains read for the Anaconda hosts, in order: anaconda-auth's token
 /// domain, then the legacy domains it migrates from.
@@ -66,7 +64,7 @@ pub struct RepoTokenCredential {
     pub org_name: Option<String>,
 }
 
-/// Everything the helper found for the Anaconda hosts.
+/// Everything one source holds for the Anaconda hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AnacondaCredentials {
     /// The API key.
@@ -77,72 +75,217 @@ pub struct AnacondaCredentials {
     pub use_unified_repo_api_key: bool,
 }
 
-/// Finds the Anaconda credentials.
+impl AnacondaCredentials {
+    /// Returns the credential that stands for the source in reports: the API key, else
+    /// the first repo token.
+    pub fn primary(&self) -> Option<&Credential> {
+        let first_token = self.repo_tokens.first().map(|token| &token.credential);
+        self.api_key.as_ref().or(first_token)
+    }
+}
+
+/// What one source contains.
+#[derive(Debug)]
+pub enum Probe {
+    /// Credentials: an API key, repo tokens, or both.
+    Found(AnacondaCredentials),
+    /// No credential, with each place searched and why it had none.
+    Absent(Vec<Searched>),
+    /// A value that is not a usable credential, or a file that cannot be read.
+    Invalid(Error),
+}
+
+/// A credential source: a name for reports and the function that reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    /// Short description, such as `environment variable ANACONDA_AUTH_API_KEY`.
+    pub name: &'static str,
+    /// Reads the source without looking at any other.
+    pub probe: fn(&dyn Environment) -> Probe,
+}
+
+/// Every source, highest precedence first.
+pub const SOURCES: &[Source] = &[
+    Source {
+        name: "environment variable ANACONDA_AUTH_API_KEY",
+        probe: |env| probe_env_var(env, API_KEY_VAR),
+    },
+    Source {
+        name: "environment variable ANACONDA_CLOUD_API_KEY (deprecated)",
+        probe: |env| probe_env_var(env, LEGACY_API_KEY_VAR),
+    },
+    Source {
+        name: "secrets directory",
+        probe: |env| probe_api_key(env, secrets::find),
+    },
+    Source {
+        name: ".env file",
+        probe: |env| probe_api_key(env, source::from_dotenv),
+    },
+    Source {
+        name: "anaconda config file (api_key)",
+        probe: probe_config_api_key,
+    },
+    Source {
+        name: "keyring given whole (ANACONDA_AUTH_KEYRING or keyring)",
+        probe: probe_given_keyring,
+    },
+    Source {
+        name: "keyring file",
+        probe: probe_keyring_file,
+    },
+];
+
+/// Finds the Anaconda credentials in the first source that has any.
 ///
-/// Returns [`Error::KeyNotFound`] listing every place searched when there is neither an
-/// API key nor a repo token, and an error naming the source when the first value found
-/// is invalid.
+/// Returns [`Error::KeyNotFound`] listing every place searched when no source has an API
+/// key or a repo token, and an error naming the source when the first value found is
+/// invalid.
 pub fn find(env: &dyn Environment) -> Result<AnacondaCredentials, Error> {
     let mut searched = Vec::new();
-    if let Some(found) = api_key_from_sources(env, &mut searched)? {
-        return api_key_alone(found);
+    for source in SOURCES {
+        match (source.probe)(env) {
+            Probe::Found(credentials) => return Ok(credentials),
+            Probe::Invalid(error) => return Err(error),
+            Probe::Absent(places) => searched.extend(places),
+        }
     }
+    tracing::debug!(
+        "no API key found; searched {}",
+        SearchedPlaces(searched.clone())
+    );
+    Err(Error::KeyNotFound {
+        searched: SearchedPlaces(searched),
+    })
+}
 
-    let config = anaconda_config::load(env, &mut searched)?;
-    let site = match &config {
-        Some(config) => site::select(env, config)?,
-        None => None,
-    };
-    let layers = Layers {
-        env,
-        config: config.as_ref(),
-        site,
-    };
+/// Reads every source, in precedence order, without stopping at the first that has a
+/// credential.
+///
+/// [`find`] uses the first entry that is [`Probe::Found`] or [`Probe::Invalid`]; the
+/// entries after it show what that choice shadows.
+pub fn inspect_sources(env: &dyn Environment) -> Vec<(&'static Source, Probe)> {
+    SOURCES
+        .iter()
+        .map(|source| (source, (source.probe)(env)))
+        .collect()
+}
 
-    if let Some(found) = layers.config_value(Field::ApiKey) {
-        return api_key_alone(found);
+/// Turns the result of a reader into a [`Probe`].
+fn probe(result: Result<Option<AnacondaCredentials>, Error>, searched: Vec<Searched>) -> Probe {
+    match result {
+        Ok(Some(credentials)) => Probe::Found(credentials),
+        Ok(None) => Probe::Absent(searched),
+        Err(error) => Probe::Invalid(error),
     }
-    if let Some(config) = &config {
-        let place = format!("anaconda config file {}", config.path.display());
-        let missing = "api_key".to_owned();
-        searched.push(Searched::Without { place, missing });
-    }
+}
 
-    let Some(keyring) = layers.keyring(&mut searched)? else {
-        return Err(not_found(searched));
-    };
+fn probe_env_var(env: &dyn Environment, variable: &str) -> Probe {
+    let mut searched = Vec::new();
+    let found = source::from_env(env, API_KEY, variable, &mut searched);
+    probe(
+        found.and_then(|found| found.map(api_key_alone).transpose()),
+        searched,
+    )
+}
+
+/// A reader of the API key from one file source, which records the places it searched.
+type FindIn = fn(&dyn Environment, Setting<'_>, &mut Vec<Searched>) -> Result<Option<Found>, Error>;
+
+fn probe_api_key(env: &dyn Environment, find: FindIn) -> Probe {
+    let mut searched = Vec::new();
+    let found = find(env, API_KEY, &mut searched);
+    probe(
+        found.and_then(|found| found.map(api_key_alone).transpose()),
+        searched,
+    )
+}
+
+fn probe_config_api_key(env: &dyn Environment) -> Probe {
+    let mut searched = Vec::new();
+    let result = Settings::load(env, &mut searched).and_then(|settings| {
+        let found = settings.config_value(Field::ApiKey);
+        if found.is_none() {
+            if let Some(config) = settings.config() {
+                let place = format!("anaconda config file {}", config.path.display());
+                let missing = "api_key".to_owned();
+                searched.push(Searched::Without { place, missing });
+            }
+        }
+        found.map(api_key_alone).transpose()
+    });
+    probe(result, searched)
+}
+
+fn probe_given_keyring(env: &dyn Environment) -> Probe {
+    let mut searched = Vec::new();
+    let result = Settings::load(env, &mut Vec::new()).and_then(|settings| {
+        let Some(keyring) = settings.given_keyring()? else {
+            let place = KEYRING_VAR.to_owned();
+            let missing = "value in the environment, secrets directory, .env or config file";
+            searched.push(Searched::Without {
+                place,
+                missing: missing.to_owned(),
+            });
+            return Ok(None);
+        };
+        read_keyring(&keyring, &settings, &mut searched)
+    });
+    probe(result, searched)
+}
+
+fn probe_keyring_file(env: &dyn Environment) -> Probe {
+    let mut searched = Vec::new();
+    let result = Settings::load(env, &mut Vec::new()).and_then(|settings| {
+        let Some(path) = settings.keyring_path()? else {
+            searched.push(Searched::NoHome {
+                role: "keyring file",
+            });
+            return Ok(None);
+        };
+        // anaconda-auth reads no keyring file when a keyring is given whole.
+        if settings.lookup(Field::Keyring, "keyring")?.is_some() {
+            let place = format!("keyring file {}", path.display());
+            let reason = format!("{KEYRING_VAR} gives the keyring").to_owned();
+            searched.push(Searched::Skipped { place, reason });
+            return Ok(None);
+        }
+        let Some(text) = config_file::read(&path, FileRole::Keyring)? else {
+            searched.push(Searched::MissingFile {
+                role: "keyring file",
+                path,
+            });
+            return Ok(None);
+        };
+        let keyring = Keyring::parse(&text, KeyringPlace::File(path))?;
+        read_keyring(&keyring, &settings, &mut searched)
+    });
+    probe(result, searched)
+}
+
+/// Reads the record of the Anaconda token domain from `keyring`.
+fn read_keyring(
+    keyring: &Keyring,
+    settings: &Settings<'_>,
+    searched: &mut Vec<Searched>,
+) -> Result<Option<AnacondaCredentials>, Error> {
     let Some((domain, record)) = keyring.record(&TOKEN_DOMAINS)? else {
         let place = keyring.place().to_string();
         let missing = format!("entry {}", TOKEN_DOMAINS[0]);
         searched.push(Searched::Without { place, missing });
-        return Err(not_found(searched));
+        return Ok(None);
     };
-
     let mut credentials = check_record(record, keyring.place(), domain)?;
     if credentials.api_key.is_none() && credentials.repo_tokens.is_empty() {
         let place = format!("{} (entry {domain})", keyring.place());
         let missing = "API key or repo token".to_owned();
         searched.push(Searched::Without { place, missing });
-        return Err(not_found(searched));
+        return Ok(None);
     }
     if credentials.api_key.is_some() && !credentials.repo_tokens.is_empty() {
-        credentials.use_unified_repo_api_key = layers.unified_flag()?;
+        credentials.use_unified_repo_api_key = settings.unified_flag()?;
     }
-    Ok(credentials)
-}
-
-/// Reads the API key from the environment (the new name, then the deprecated one), the
-/// secrets directory and `.env`.
-fn api_key_from_sources(
-    env: &dyn Environment,
-    searched: &mut Vec<Searched>,
-) -> Result<Option<Found>, Error> {
-    for variable in [API_KEY_VAR, LEGACY_API_KEY_VAR] {
-        if let Some(found) = source::from_env(env, API_KEY, variable, searched)? {
-            return Ok(Some(found));
-        }
-    }
-    source::from_files(env, API_KEY, searched)
+    Ok(Some(credentials))
 }
 
 fn api_key_alone(found: Found) -> Result<AnacondaCredentials, Error> {
@@ -154,16 +297,6 @@ fn api_key_alone(found: Found) -> Result<AnacondaCredentials, Error> {
         }),
         ..AnacondaCredentials::default()
     })
-}
-
-fn not_found(searched: Vec<Searched>) -> Error {
-    tracing::debug!(
-        "no API key found; searched {}",
-        SearchedPlaces(searched.clone())
-    );
-    Error::KeyNotFound {
-        searched: SearchedPlaces(searched),
-    }
 }
 
 /// Checks a value as an API key or token: trimmed, printable ASCII, no spaces.
@@ -213,129 +346,18 @@ fn check_record(
     })
 }
 
-/// The config file's layers: the selected site, then `[plugin.auth]`.
-struct Layers<'a> {
-    env: &'a dyn Environment,
-    config: Option<&'a AnacondaConfig>,
-    site: Option<&'a Site>,
-}
-
-impl Layers<'_> {
-    /// Returns `field` from the selected site, else from `[plugin.auth]`.
-    fn config_value(&self, field: Field) -> Option<Found> {
-        let config = self.config?;
-        let tables = [
-            self.site.map(|site| &site.table),
-            config.plugin_auth.as_ref(),
-        ];
-        let entry = tables
-            .into_iter()
-            .flatten()
-            .find_map(|table| table.get(field, &config.path))?;
-        let value = match entry.value {
-            ConfigValue::Text(text) => text.clone(),
-            ConfigValue::Bool(flag) => flag.to_string(),
-            ConfigValue::Table(table) => table.to_string(),
-        };
-        Some(Found {
-            value: Secret::new(value),
-            origin: entry.origin,
-        })
-    }
-
-    /// Returns `field` from the environment, the secrets directory, `.env`, then the
-    /// config file.
-    fn lookup(
-        &self,
-        field: Field,
-        noun: &str,
-        searched: &mut Vec<Searched>,
-    ) -> Result<Option<Found>, Error> {
-        let setting = Setting {
-            name: field.variable(),
-            noun,
-        };
-        match source::lookup(self.env, setting, searched)? {
-            Some(found) => Ok(Some(found)),
-            None => Ok(self.config_value(field)),
-        }
-    }
-
-    /// Returns the keyring given whole, else the keyring file, or `None` when neither
-    /// exists.
-    fn keyring(&self, searched: &mut Vec<Searched>) -> Result<Option<Keyring>, Error> {
-        let mut unlisted = Vec::new();
-        if let Some(found) = self.lookup(Field::Keyring, "keyring", &mut unlisted)? {
-            let place = KeyringPlace::Setting(found.origin);
-            return Ok(Some(Keyring::parse(found.value.expose().trim(), place)?));
-        }
-
-        let Some(path) = self.keyring_path()? else {
-            searched.push(Searched::NoHome {
-                role: "keyring file",
-            });
-            return Ok(None);
-        };
-        let Some(text) = config_file::read(&path, FileRole::Keyring)? else {
-            searched.push(Searched::MissingFile {
-                role: "keyring file",
-                path,
-            });
-            return Ok(None);
-        };
-        Ok(Some(Keyring::parse(&text, KeyringPlace::File(path))?))
-    }
-
-    /// Returns `keyring_path` with `~` and `$VAR` expanded, else `~/.anaconda/keyring`.
-    fn keyring_path(&self) -> Result<Option<PathBuf>, Error> {
-        let mut unlisted = Vec::new();
-        let Some(found) = self.lookup(Field::KeyringPath, "keyring path", &mut unlisted)? else {
-            return Ok(expand::home(self.env).map(|home| home.join(DEFAULT_KEYRING_FILE)));
-        };
-        let Some(path) = expand::path(found.value.expose().trim(), self.env) else {
-            return Ok(None);
-        };
-        if path.is_relative() {
-            if let Ok(dir) = self.env.current_dir() {
-                return Ok(Some(dir.join(path)));
-            }
-        }
-        Ok(Some(path))
-    }
-
-    /// Returns `use_unified_repo_api_key`, false when unset.
-    fn unified_flag(&self) -> Result<bool, Error> {
-        let field = Field::UseUnifiedRepoApiKey;
-        let Some(found) = self.lookup(field, field.key(), &mut Vec::new())? else {
-            return Ok(false);
-        };
-        parse_flag(found.value.expose()).ok_or(Error::InvalidFlag {
-            name: field.key(),
-            origin: found.origin,
-        })
-    }
-}
-
-/// Parses a boolean as pydantic does: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`,
-/// `t`/`f`, `y`/`n`, in any case.
-fn parse_flag(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
-        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::fs;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     use super::*;
     use crate::env::MapEnv;
     use crate::keyring::{SERVICE, encode_record};
     use crate::value::ValueProblem;
-    use crate::vars::{HOME_VAR, KEYRING_VAR, SECRETS_DIR_VAR, SITE_VAR, UNIFIED_API_KEY_VAR};
+    use crate::vars::{
+        DEFAULT_KEYRING_FILE, HOME_VAR, KEYRING_VAR, SECRETS_DIR_VAR, SITE_VAR, UNIFIED_API_KEY_VAR,
+    };
 
     /// Every place that can hold the Anaconda credentials, highest precedence first.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -547,7 +569,8 @@ mod tests {
              secret file {secrets}/ANACONDA_AUTH_API_KEY (missing), \
              .env file {work}/.env (missing), \
              anaconda config file {home}/.anaconda/config.toml (missing), \
-             keyring file {home}/.anaconda/keyring (missing). \
+             ANACONDA_AUTH_KEYRING (no value in the environment, secrets directory, .env or \
+             config file), keyring file {home}/.anaconda/keyring (missing). \
              Pass the key as a build secret with \
              `RUN --mount=type=secret,id=ANACONDA_AUTH_API_KEY`, or set ANACONDA_AUTH_API_KEY"
         );
@@ -562,7 +585,11 @@ mod tests {
             .with_var(SECRETS_DIR_VAR, "/nonexistent-secrets-dir");
         let message = find(&env).unwrap_err().to_string();
         assert!(
-            message.contains("anaconda config file (HOME unset), keyring file (HOME unset)"),
+            message.contains("anaconda config file (HOME unset), "),
+            "{message}"
+        );
+        assert!(
+            message.contains(", keyring file (HOME unset)."),
             "{message}"
         );
     }
@@ -792,17 +819,5 @@ mod tests {
             &format!("{}\n", path.display()),
         );
         assert_eq!(api_key(&fixture.env()).0, "path-key");
-    }
-
-    #[test]
-    fn flag_parsing() {
-        for text in ["true", "True", "1", "yes", "on", "t", "Y"] {
-            assert_eq!(parse_flag(text), Some(true), "{text}");
-        }
-        for text in ["false", "FALSE", "0", "no", "off", "f", "n"] {
-            assert_eq!(parse_flag(text), Some(false), "{text}");
-        }
-        assert_eq!(parse_flag("2"), None);
-        assert_eq!(parse_flag(""), None);
     }
 }

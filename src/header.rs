@@ -88,6 +88,16 @@ impl Authorization {
     pub fn scheme(&self) -> Scheme {
         self.scheme
     }
+
+    /// Returns the whole header value, `<scheme> <credentials>`.
+    pub fn value(&self) -> Secret {
+        Secret::new(format!("{} {}", self.scheme, self.credentials.expose()))
+    }
+
+    /// Returns the fingerprint of the credentials, safe to print.
+    pub fn fingerprint(&self) -> String {
+        self.credentials.fingerprint()
+    }
 }
 
 fn has_header_break(text: &str) -> bool {
@@ -96,8 +106,7 @@ fn has_header_break(text: &str) -> bool {
 
 impl Serialize for Authorization {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let value = format!("{} {}", self.scheme, self.credentials.expose());
-        serializer.serialize_str(&value)
+        serializer.serialize_str(self.value().expose())
     }
 }
 
@@ -149,6 +158,14 @@ mod tests {
             assert_eq!(Authorization::basic(value, &Secret::new("p")), None);
             assert_eq!(Authorization::basic("u", &Secret::new(value)), None);
         }
+    }
+
+    #[test]
+    fn value_and_fingerprint() {
+        let token = Authorization::with_token(Scheme::Token, Secret::new("t-0123456789"));
+        let token = token.unwrap();
+        assert_eq!(token.value().expose(), "token t-0123456789");
+        assert_eq!(token.fingerprint(), "****6789");
     }
 
     #[test]

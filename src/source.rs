@@ -123,6 +123,13 @@ pub enum Searched {
         /// What the file is.
         role: &'static str,
     },
+    /// A place that was not read, with the reason.
+    Skipped {
+        /// Description of the place.
+        place: String,
+        /// Why it was not read.
+        reason: String,
+    },
     /// A place that exists but has no value of the wanted kind, such as a config file
     /// without `api_key` or a keyring without an entry for the domain.
     Without {
@@ -161,6 +168,9 @@ impl fmt::Display for Searched {
                 write!(formatter, "{role} {} (missing)", path.display())
             }
             Searched::NoHome { role } => write!(formatter, "{role} (HOME unset)"),
+            Searched::Skipped { place, reason } => {
+                write!(formatter, "{place} (not read: {reason})")
+            }
             Searched::Without { place, missing } => write!(formatter, "{place} (no {missing})"),
         }
     }
@@ -206,7 +216,7 @@ pub fn from_files(
     if let Some(found) = secrets::find(env, setting, searched)? {
         return Ok(Some(found));
     }
-    from_dotenv_file(env, setting, searched)
+    from_dotenv(env, setting, searched)
 }
 
 /// Reads the environment variable `variable`, which holds `setting` or a deprecated
@@ -248,7 +258,7 @@ pub fn invalid(setting: Setting<'_>, origin: Origin, problem: ValueProblem) -> E
 }
 
 /// Reads `NAME=` from `.env` in the working directory, if both exist.
-fn from_dotenv_file(
+pub fn from_dotenv(
     env: &dyn Environment,
     setting: Setting<'_>,
     searched: &mut Vec<Searched>,

@@ -95,3 +95,8 @@ pub const USER_CONFIG_FILE: &str = "conda-credential-helper/config.toml";
 /// The helper's config file when neither `CONDA_CREDENTIAL_HELPER_CONFIG` nor
 /// `XDG_CONFIG_HOME` is set.
 pub const SYSTEM_CONFIG_FILE: &str = "/etc/conda-credential-helper/config.toml";
+/// Name of the plugin's conda auth handler, which `channel_settings` entries name in `auth`.
+pub const AUTH_HANDLER: &str = "conda-credential-helper";
+
+/// The channel that `check` requests and `doctor` checks the conda settings for.
+pub const DEFAULT_CHANNEL: &str = "https://repo.anaconda.cloud/repo/main";

@@ -21,9 +21,6 @@ pub const HEADER: &str = "# Written by `conda-credential-helper install`.";
 /// The pattern of Anaconda's private channels, always written.
 pub const ANACONDA_PATTERN: &str = "https://repo.anaconda.cloud/*";
 
-/// The first conda version that matches `channel_settings` patterns, as (major, minor).
-pub const FIRST_PATTERN_CONDA: (u64, u64) = (24, 5);
-
 /// The comment lines after [`HEADER`].
 const COMMENT: &str =
     "# Remove it, together with the conda plugin, with `conda-credential-helper uninstall`.
@@ -44,6 +41,25 @@ pub fn contents(channels: &[String]) -> String {
         ));
     }
     text
+}
+
+/// The first conda release, 24.5.0, that matches a `channel_settings` entry such as
+/// `https://repo.anaconda.cloud/*` as a URL pattern. conda 23.9 to 24.4 compare the entry
+/// with the channel name only, so they never use the plugin for this file.
+pub const PATTERN_MATCHING_CONDA: (u32, u32) = (24, 5);
+
+/// Tells whether conda `version` matches the channel pattern of this file, or `None` when
+/// the version does not start with `<major>.<minor>`.
+pub fn conda_matches_pattern(version: &str) -> Option<bool> {
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse::<u32>().ok()?;
+    let minor_digits: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let minor = minor_digits.parse::<u32>().ok()?;
+    Some((major, minor) >= PATTERN_MATCHING_CONDA)
 }
 
 /// Tells whether `text` is a file that install wrote.
@@ -91,22 +107,6 @@ pub fn exact_channel(value: &str) -> Result<String, ExactChannelProblem> {
     Ok(value.trim_end_matches('/').to_owned())
 }
 
-/// Tells whether conda `version` matches `channel_settings` patterns, or `None` when the
-/// version cannot be read.
-pub fn matches_patterns(version: &str) -> Option<bool> {
-    let mut parts = version.split(['.', '+', '-']);
-    let major = leading_number(parts.next()?)?;
-    let minor = parts.next().and_then(leading_number).unwrap_or(0);
-    Some((major, minor) >= FIRST_PATTERN_CONDA)
-}
-
-fn leading_number(part: &str) -> Option<u64> {
-    let end = part
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(part.len());
-    part[..end].parse().ok()
-}
-
 /// Writes `text` as a YAML double-quoted scalar.
 fn yaml_quoted(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
@@ -116,6 +116,29 @@ fn yaml_quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conda_pattern_support_by_version() {
+        let cases = [
+            ("24.5.0", Some(true)),
+            ("26.7.1", Some(true)),
+            ("24.11.3", Some(true)),
+            ("24.4.0", Some(false)),
+            ("23.11.0", Some(false)),
+            ("4.14.0", Some(false)),
+            ("25.1rc1", Some(true)),
+            ("24.5.0.post3+g1234abc", Some(true)),
+            ("unknown", None),
+            ("24", None),
+        ];
+        for (version, expected) in cases {
+            assert_eq!(
+                conda_matches_pattern(version),
+                expected,
+                "version {version}"
+            );
+        }
+    }
 
     #[test]
     fn contents_text() {
@@ -182,24 +205,5 @@ channel_settings:
             exact_channel("http://a.example/c"),
             Err(ExactChannelProblem::NotUrl(_))
         ));
-    }
-
-    #[test]
-    fn pattern_support_by_version() {
-        let cases = [
-            ("23.9.0", Some(false)),
-            ("24.4.0", Some(false)),
-            ("24.5.0", Some(true)),
-            ("24.11.3", Some(true)),
-            ("26.7.1", Some(true)),
-            ("4.14.0", Some(false)),
-            ("25.1.1.post12+g1234", Some(true)),
-            ("24.5.0rc1", Some(true)),
-            ("24", Some(false)),
-            ("unknown", None),
-        ];
-        for (version, expected) in cases {
-            assert_eq!(matches_patterns(version), expected, "{version}");
-        }
     }
 }

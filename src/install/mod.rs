@@ -4,13 +4,13 @@
 //! and `<prefix>/condarc.d/conda-credential-helper.yml`. `uninstall` removes exactly those.
 
 mod atomic;
-mod condarc;
-mod dist_info;
+pub(crate) mod condarc;
+pub(crate) mod dist_info;
 mod error;
 mod installed;
-mod package;
-mod prefix;
-mod python;
+pub(crate) mod package;
+pub(crate) mod prefix;
+pub(crate) mod python;
 mod report;
 mod uninstall;
 
@@ -33,7 +33,7 @@ use package::SiteFile;
 use prefix::CondaPrefix;
 
 /// Version written to the dist-info, the version of this binary.
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The channels that `install` maps to the plugin besides `https://repo.anaconda.cloud/*`.
 #[derive(Debug, Clone, Default)]
@@ -106,10 +106,11 @@ pub fn install(
 /// for each exact channel that the helper sends no credential to.
 fn warn_about_channels(options: &InstallOptions, conda_version: Option<&str>, prefix: &Path) {
     let old_conda =
-        conda_version.filter(|version| condarc::matches_patterns(version) == Some(false));
+        conda_version.filter(|version| condarc::conda_matches_pattern(version) == Some(false));
     if let (Some(version), true) = (old_conda, options.exact_channels.is_empty()) {
+        let (major, minor) = condarc::PATTERN_MATCHING_CONDA;
         tracing::warn!(
-            "conda {version} in `{}` matches channel_settings only by exact channel name, so the patterns written here match no channel; run install again with `--channel <URL>` for each private channel, such as `--channel https://repo.anaconda.cloud/repo/main`, or update conda to 24.5 or later",
+            "conda {version} in `{}` matches channel_settings only by exact channel name, so the patterns written here match no channel; run install again with `--channel <URL>` for each private channel, such as `--channel https://repo.anaconda.cloud/repo/main`, or update conda in the base environment to {major}.{minor} or later",
             prefix.display()
         );
     }
@@ -158,7 +159,7 @@ fn site_files(helper: &str) -> Vec<SiteFile> {
 
 /// Resolves the site-packages folder python reported and checks that it is a folder
 /// inside the prefix, so install never writes into another Python installation.
-fn site_packages(prefix: &CondaPrefix, purelib: &Path) -> Result<PathBuf, InstallError> {
+pub(crate) fn site_packages(prefix: &CondaPrefix, purelib: &Path) -> Result<PathBuf, InstallError> {
     let problem = |problem: String| InstallError::SitePackages {
         path: purelib.to_path_buf(),
         python: prefix.python.clone(),
