@@ -273,3 +273,16 @@ fn unserved_channel_warns() {
         run.stderr
     );
 }
+
+#[test]
+fn install_writes_defaults_entry() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = fake_prefix(temp.path(), "23.9.0");
+    let config = write_config(temp.path(), "");
+
+    let run = install(&root, &config, &["--channel", "defaults"]);
+
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains("WARN"), "stderr: {}", run.stderr);
+    assert_eq!(condarc(&root), entries(&[ANACONDA, "defaults"]));
+}

@@ -92,9 +92,15 @@ pub enum ExactChannelProblem {
     Wildcard,
 }
 
-/// Checks a `--channel` value and returns it as conda names the channel: without a
-/// trailing `/`.
+/// The name conda 23.9 to 24.4 give every channel listed in `default_channels`.
+pub const DEFAULTS: &str = "defaults";
+
+/// Checks a `--channel` value and returns it as conda names the channel: an https URL
+/// without a trailing `/`, or [`DEFAULTS`].
 pub fn exact_channel(value: &str) -> Result<String, ExactChannelProblem> {
+    if value == DEFAULTS {
+        return Ok(DEFAULTS.to_owned());
+    }
     let pattern = ChannelPattern::parse(value)
         .map_err(|problem| ExactChannelProblem::NotUrl(problem.to_string()))?;
     if pattern.is_insecure() {
@@ -193,6 +199,11 @@ channel_settings:
     fn exact_channel_checks() {
         let ok = exact_channel("https://repo.anaconda.cloud/repo/main/");
         assert_eq!(ok.unwrap(), "https://repo.anaconda.cloud/repo/main");
+        assert_eq!(exact_channel("defaults").unwrap(), "defaults");
+        assert!(matches!(
+            exact_channel("conda-forge"),
+            Err(ExactChannelProblem::NotUrl(_))
+        ));
         assert_eq!(
             exact_channel("https://a.example/*"),
             Err(ExactChannelProblem::Wildcard)

@@ -126,6 +126,10 @@ fn warn_about_channels(options: &InstallOptions, conda_version: Option<&str>, pr
 
 /// Tells whether `get` would look for a credential for the files inside `channel`.
 fn is_served(channel: &str, config: Option<&ChannelConfig>) -> bool {
+    // The channels behind `defaults` are not known here, so they get no warning.
+    if channel == condarc::DEFAULTS {
+        return true;
+    }
     let file = format!("{channel}/noarch/repodata.json");
     if anaconda_url(&file).is_some() {
         return true;
