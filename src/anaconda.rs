@@ -64,7 +64,7 @@ pub struct RepoTokenCredential {
     pub org_name: Option<String>,
 }
 
-/// Everything one source holds for the Anaconda hosts.
+/// The credentials one source contains for the Anaconda hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AnacondaCredentials {
     /// The API key.
@@ -76,7 +76,7 @@ pub struct AnacondaCredentials {
 }
 
 impl AnacondaCredentials {
-    /// Returns the credential that stands for the source in reports: the API key, else
+    /// Returns the credential that represents the source in reports: the API key, else
     /// the first repo token.
     pub fn primary(&self) -> Option<&Credential> {
         let first_token = self.repo_tokens.first().map(|token| &token.credential);
@@ -84,7 +84,7 @@ impl AnacondaCredentials {
     }
 }
 
-/// What one source contains.
+/// The content of one source.
 #[derive(Debug)]
 pub enum Probe {
     /// Credentials: an API key, repo tokens, or both.
@@ -391,12 +391,12 @@ mod tests {
         Place::DefaultKeyringFile,
     ];
 
-    /// The API key that `place` holds in the table test.
+    /// The API key that `place` contains in the table test.
     fn key_of(place: Place) -> String {
         format!("key-{place:?}")
     }
 
-    /// A base64 keyring entry whose record holds `api_key`.
+    /// A base64 keyring entry whose record contains `api_key`.
     fn entry_with_key(api_key: &str) -> String {
         encode_record(&serde_json::json!({ "api_key": api_key }).to_string())
     }

@@ -28,7 +28,7 @@ pub const DEFAULT_DOMAIN: &str = "anaconda.com";
 pub enum Field {
     /// `api_key`: the API key.
     ApiKey,
-    /// `domain`: the domain a site stands for.
+    /// `domain`: the domain of a site.
     Domain,
     /// `keyring`: a whole keyring.
     Keyring,
@@ -116,7 +116,7 @@ pub struct AnacondaConfig {
 pub struct ConfigEntry<'c> {
     /// The value.
     pub value: &'c ConfigValue,
-    /// Where it was read.
+    /// The place it was read.
     pub origin: Origin,
 }
 

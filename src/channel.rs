@@ -169,7 +169,7 @@ impl RequestUrl {
         &self.scheme
     }
 
-    /// Returns the URL as `scheme://host/path`, the narrowest scope of an answer.
+    /// Returns the URL as `scheme://host/path`, the narrowest scope of a response.
     pub fn exact(&self) -> String {
         format!("{}://{}", self.scheme, self.host_path)
     }

@@ -1,5 +1,5 @@
-//! Which Anaconda credential goes to which URL, with which scheme, and for which URLs
-//! that answer holds.
+//! The choice of the Anaconda credential and its scheme for a URL, and the URLs that share
+//! that choice.
 //!
 //! anaconda-auth's rules, per host:
 //! - `repo.anaconda.com` and `repo.continuum.io` receive the API key as `Bearer`.
@@ -29,7 +29,7 @@ pub struct Choice<'c> {
     pub credential: &'c Credential,
     /// The scheme to send it with.
     pub scheme: Scheme,
-    /// The URL prefix for which the same choice holds.
+    /// The URL prefix to which the same choice applies.
     pub scope: String,
 }
 
@@ -50,7 +50,7 @@ pub fn choose<'c>(credentials: &'c AnacondaCredentials, url: &AnacondaUrl) -> Op
         (_, None, None) => return None,
     };
 
-    // The answer is the same on the whole host when it never depends on the path: the
+    // The choice is the same on the whole host when it never depends on the path: the
     // API key everywhere, because there is no repo token or the host always prefers it.
     let host_wide = scheme == Scheme::Bearer
         && (credentials.repo_tokens.is_empty()
@@ -85,7 +85,7 @@ fn organization(path: &str) -> &str {
     rest.split('/').next().unwrap_or_default()
 }
 
-/// Returns the prefix that shares the answer with `url` when the answer depends on the
+/// Returns the prefix that shares the choice with `url` when the choice depends on the
 /// organization: `https://repo.anaconda.cloud/repo/<org>/`, or the URL itself when its
 /// path is not inside such a folder.
 fn channel_scope(url: &AnacondaUrl) -> String {

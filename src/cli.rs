@@ -55,8 +55,8 @@ struct InstallArgs {
     #[command(flatten)]
     prefix: PrefixArgs,
 
-    /// Also map this exact channel URL (or `defaults`) to the plugin, which conda 23.9 to
-    /// 24.4 need because they ignore URL patterns; repeat it for each channel
+    /// Also map this exact channel URL (or `defaults`) to the plugin, for conda 23.9 to 24.4,
+    /// which ignore URL patterns. Repeat it for each channel
     #[arg(long = "channel", value_name = "URL")]
     channels: Vec<String>,
 }

@@ -119,7 +119,7 @@ pub fn parse(text: &str, path: PathBuf) -> Result<ChannelConfig, ConfigError> {
             return Err(checker.invalid(
                 key.span().start,
                 format!(
-                    "unknown key `{}`; the file holds only [[channel]] tables",
+                    "unknown key `{}`; the file contains only [[channel]] tables",
                     key.get_ref()
                 ),
                 "Remove it, or move it into a [[channel]] table",
@@ -222,7 +222,7 @@ impl Checker<'_> {
             return Err(self.invalid(
                 secret_offset,
                 "`secret` is not a variable name".to_owned(),
-                "Set it to the name of the environment variable or secret file that holds the secret, such as ARTIFACTORY_PASSWORD (letters, digits and _), never to the secret itself",
+                "Set it to the name of the environment variable or secret file that contains the secret, such as ARTIFACTORY_PASSWORD (letters, digits and _), never to the secret itself",
             ));
         }
         let username = self.check_username(value, scheme, username)?;

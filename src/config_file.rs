@@ -106,9 +106,9 @@ pub enum ConfigError {
         path: PathBuf,
         /// Line number, counted from 1.
         line: usize,
-        /// What is wrong there, without quoting a value.
+        /// The problem there, without quoting a value.
         problem: String,
-        /// What to do, as one sentence.
+        /// The fix, as one sentence.
         fix: String,
     },
 }

@@ -21,7 +21,7 @@ pub enum Error {
     /// A source contains a value that is not usable, such as an API key with a space.
     #[error("invalid {noun} in {origin}: {problem}. {}", problem.fix(noun))]
     InvalidValue {
-        /// What the value is, such as "API key".
+        /// Noun for the value, such as "API key".
         noun: String,
         /// The source of the value.
         origin: Origin,
@@ -66,7 +66,7 @@ pub enum Error {
     UnknownSite {
         /// The requested site.
         name: String,
-        /// Where it was requested.
+        /// The place it was requested.
         origin: Box<Origin>,
         /// anaconda-auth's config file.
         config: PathBuf,
@@ -82,7 +82,7 @@ pub enum Error {
     AmbiguousDomain {
         /// The requested domain.
         domain: String,
-        /// Where it was requested.
+        /// The place it was requested.
         origin: Box<Origin>,
         /// anaconda-auth's config file.
         config: PathBuf,
@@ -115,7 +115,7 @@ pub enum Error {
     SecretNotFound {
         /// The name the entry gives in `secret`.
         name: String,
-        /// What the secret is, such as "password".
+        /// Noun for the secret, such as "password".
         noun: &'static str,
         /// The `[[channel]]` entry, as "channel <url> (config file <path>, line <n>)".
         channel: String,
@@ -184,7 +184,7 @@ pub enum Error {
         found: String,
         /// The variable name expected, which is the file's name.
         expected: String,
-        /// What the value is, such as "API key".
+        /// Noun for the value, such as "API key".
         noun: String,
     },
 

@@ -1,9 +1,9 @@
 //! Shell-style wildcard matching with the rules of Python's `fnmatch`, which conda uses
 //! for `channel_settings` patterns.
 //!
-//! `*` matches any run of characters, `/` included; `?` matches one character; `[seq]`
-//! matches one character in `seq`, `[!seq]` one character not in it, and `a-z` inside
-//! is a range. A `]` right after `[` or `[!` is part of the set. A `[` without a closing
+//! `*` matches any run of characters, `/` included, and `?` matches one character.
+//! `[seq]` matches one character in `seq` and `[!seq]` one character not in it, where
+//! `a-z` is a range. A `]` right after `[` or `[!` is part of the set. A `[` without a closing
 //! `]` matches itself. Matching is case-sensitive, as `fnmatch` is on POSIX.
 
 /// The characters that make a pattern a wildcard pattern.

@@ -22,8 +22,8 @@ use crate::value;
 /// Options of `get`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct GetArgs {
-    /// Add "source" (where the credential was read) and "scope" (the URL prefix the answer
-    /// holds for) to the response
+    /// Add "source" (where the credential was read) and "scope" (the URL prefix the
+    /// response applies to) to the response
     #[arg(long)]
     pub with_source: bool,
 }
@@ -50,8 +50,8 @@ pub fn run(args: &GetArgs, env: &dyn Environment) -> Result<(), Error> {
 /// Builds the response to `request` at time `now`, searching for credentials only when
 /// the URL gets one.
 ///
-/// URLs on Anaconda's hosts get the Anaconda credentials; other URLs get the secret of
-/// the last `[[channel]]` of the config file whose pattern matches them, if any.
+/// URLs on Anaconda's hosts get the Anaconda credentials. Other URLs get the secret of the
+/// last `[[channel]]` of the config file whose pattern matches them, if any.
 pub fn answer(
     request: &Request,
     env: &dyn Environment,
@@ -71,7 +71,7 @@ pub fn answer(
     Ok(answer)
 }
 
-/// Answers a URL on one of Anaconda's hosts.
+/// Builds the response for a URL on one of Anaconda's hosts.
 fn anaconda_answer(
     target: &AnacondaUrl,
     env: &dyn Environment,
@@ -93,7 +93,8 @@ fn anaconda_answer(
     Ok(answer)
 }
 
-/// Answers a URL that is not on Anaconda's hosts, from the helper's config file.
+/// Builds the response for a URL that is not on Anaconda's hosts, from the helper's
+/// config file.
 fn channel_answer(
     uri: &str,
     env: &dyn Environment,

@@ -1,7 +1,7 @@
 //! Expiry of API keys: Anaconda API keys are JWTs whose payload carries `exp`.
 //!
 //! The payload is decoded without checking the signature, because only the server can
-//! check it; the helper reads `exp` only to fail early and to warn. A value that is not a
+//! check it. The helper reads `exp` only to fail early and to warn. A value that is not a
 //! JWT with a numeric `exp` has no known expiry and is used as it is.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -55,7 +55,7 @@ impl Expiry {
     }
 }
 
-/// How an expiry compares with the current time.
+/// The state of an expiry at the current time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpiryStatus {
     /// The expiry has passed.

@@ -31,7 +31,7 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// Where a keyring was read.
+/// The place a keyring was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyringPlace {
     /// The keyring file, `~/.anaconda/keyring` or `keyring_path`.
@@ -127,7 +127,7 @@ pub enum KeyringError {
     NotObject {
         /// The keyring.
         place: KeyringPlace,
-        /// What the object should map, such as "services to domains".
+        /// The mapping expected, such as "services to domains".
         what: &'static str,
     },
 
@@ -159,7 +159,7 @@ pub enum KeyringError {
         place: KeyringPlace,
         /// The domain of the entry.
         domain: String,
-        /// What is wrong, such as `"repo_tokens" is not a list`.
+        /// The problem, such as `"repo_tokens" is not a list`.
         problem: String,
     },
 }

@@ -68,7 +68,7 @@ pub struct Response {
     pub expires: Option<String>,
     /// Description of the credential's source, sent only with `get --with-source`.
     pub source: Option<String>,
-    /// The URL prefix for which this response holds, sent only with `get --with-source`.
+    /// The URL prefix to which this response applies, sent only with `get --with-source`.
     pub scope: Option<String>,
 }
 

@@ -1,9 +1,9 @@
 //! Selection of the anaconda-auth site whose `[sites.<name>]` table applies.
 //!
-//! anaconda-auth picks, in this order: the site named by `ANACONDA_AUTH_SITE`; else the
-//! site whose domain is `ANACONDA_AUTH_DOMAIN` (none when no site has it); else
-//! `default_site` (`ANACONDA_DEFAULT_SITE` overrides the key), which may be a site's name
-//! or its domain; else the first site in the file. Each variable is read from the
+//! anaconda-auth picks the site named by `ANACONDA_AUTH_SITE`. Without it, it picks the
+//! site whose domain is `ANACONDA_AUTH_DOMAIN`, or none when no site has that domain.
+//! Without either, it picks `default_site` (which `ANACONDA_DEFAULT_SITE` overrides), a
+//! site's name or domain, else the first site in the file. Each variable is read from the
 //! environment, the secrets directory and `.env`, like every setting.
 
 use crate::anaconda_config::{self, AnacondaConfig, DEFAULT_DOMAIN, Site};

@@ -29,7 +29,7 @@ use crate::vars::{DOTENV_FILE, MAX_DOTENV_BYTES};
 pub struct Setting<'a> {
     /// Name of the environment variable, of the secret file and of the `.env` key.
     pub name: &'a str,
-    /// What the value is, such as "API key" or "password".
+    /// Noun for the value in messages, such as "API key" or "password".
     pub noun: &'a str,
 }
 
@@ -113,21 +113,21 @@ pub enum Searched {
     },
     /// A file that does not exist, such as the anaconda-auth config file or keyring.
     MissingFile {
-        /// What the file is, such as "anaconda config file".
+        /// Kind of file, such as "anaconda config file".
         role: &'static str,
         /// The file.
         path: PathBuf,
     },
     /// A file under the home directory that was not read, because `HOME` is unset.
     NoHome {
-        /// What the file is.
+        /// Kind of file.
         role: &'static str,
     },
     /// A place that was not read, with the reason.
     Skipped {
         /// Description of the place.
         place: String,
-        /// Why it was not read.
+        /// The reason it was not read.
         reason: String,
     },
     /// A place that exists but has no value of the wanted kind, such as a config file
@@ -135,7 +135,7 @@ pub enum Searched {
     Without {
         /// Description of the place.
         place: String,
-        /// What is missing there.
+        /// The value missing there.
         missing: String,
     },
 }
@@ -219,8 +219,8 @@ pub fn from_files(
     from_dotenv(env, setting, searched)
 }
 
-/// Reads the environment variable `variable`, which holds `setting` or a deprecated
-/// name of it.
+/// Reads the environment variable `variable`, which contains `setting` under its name or
+/// a deprecated one.
 pub fn from_env(
     env: &dyn Environment,
     setting: Setting<'_>,

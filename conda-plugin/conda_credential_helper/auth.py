@@ -79,7 +79,7 @@ class HelperFailure(Exception):
 class HostKey:
     """Origin of a URL (scheme, lowercase host without trailing dot, port).
 
-    Failures of the helper are cached per ``HostKey``, and its answers per scope. A
+    Failures of the helper are cached per ``HostKey``, and its responses per scope. A
     scope never reaches beyond one ``HostKey``.
     """
 
@@ -118,7 +118,7 @@ def normalized_url(url: str) -> str:
 
 
 def scope_covers(scope: str, url: str) -> bool:
-    """Tell whether an answer for ``scope`` holds for the normalized ``url``.
+    """Tell whether a response for ``scope`` applies to the normalized ``url``.
 
     A scope that ends with ``/`` covers every URL that starts with it; another scope
     covers exactly that URL.
@@ -496,22 +496,22 @@ def _clean_source(source: object) -> str | None:
 
 @dataclass
 class _HostEntry:
-    """Answers of the helper for one host, by scope, or its failure for the host.
+    """Responses of the helper for one host, by scope, or its failure for the host.
 
     ``lock`` is held while the helper runs for a URL of the host, so threads that ask for
     the same scope at once run it once.
     """
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    answers: dict[str, Credential] = field(default_factory=dict)
+    responses: dict[str, Credential] = field(default_factory=dict)
     failure: str | None = None
 
     def find(self, url: str) -> Credential | None:
-        """Return the answer whose scope covers the normalized ``url``, the narrowest first."""
-        covering = [scope for scope in self.answers if scope_covers(scope, url)]
+        """Return the response whose scope covers the normalized ``url``, the narrowest first."""
+        covering = [scope for scope in self.responses if scope_covers(scope, url)]
         if not covering:
             return None
-        return self.answers[max(covering, key=len)]
+        return self.responses[max(covering, key=len)]
 
 
 _cache: dict[HostKey, _HostEntry] = {}
@@ -522,7 +522,7 @@ def credential_for(url: str) -> Credential:
     """Return the helper's credential for ``url``.
 
     The helper runs at most once per scope per process, whichever thread or handler
-    object calls: its answer serves every URL its scope covers. A failure is cached for
+    object calls: its response serves every URL its scope covers. A failure is cached for
     the whole host: later calls raise ``HelperFailure`` with the same message without
     running the helper again.
     """
@@ -541,18 +541,18 @@ def credential_for(url: str) -> Credential:
             except HelperFailure as failure:
                 entry.failure = failure.message
             else:
-                entry.answers[checked_scope(credential.scope, host, target)] = credential
+                entry.responses[checked_scope(credential.scope, host, target)] = credential
                 return credential
 
     raise HelperFailure(entry.failure)
 
 
 def checked_scope(scope: str | None, host: HostKey, url: str) -> str:
-    """Return the scope to cache an answer for the normalized ``url`` under.
+    """Return the scope to cache a response for the normalized ``url`` under.
 
-    A missing scope, from a helper older than scopes, stands for the whole host. A scope
+    A missing scope, from a helper older than scopes, means the whole host. A scope
     that is not on the request's host or does not cover the URL is narrowed to the URL
-    itself, so an answer never serves another host.
+    itself, so a response never serves another host.
     """
     origin = f"{host}/"
     if scope is None:

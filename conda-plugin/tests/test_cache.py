@@ -161,7 +161,7 @@ def test_cache_sixteen_threads_share_failure(counting_helper):
     assert run_count(runs) == 1
 
 
-# A stand-in that answers like the real helper with repo tokens: one token per
+# A stand-in that responds like the real helper with repo tokens: one token per
 # organization, each with the scope of its organization's folder.
 PER_ORG_SCRIPT = """\
 request=$(cat)

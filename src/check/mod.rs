@@ -82,7 +82,7 @@ pub enum CheckError {
 pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> {
     let url = repodata_url(&args.channel)?;
     let shown = redact_url(url.as_str());
-    // The same answer as `get --with-source` gives the plugin for this URL.
+    // The same response as `get --with-source` gives the plugin for this URL.
     let request = Request {
         uri: url.to_string(),
     };

@@ -28,7 +28,7 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
     let mut searched = Vec::new();
 
     for (source, probe) in inspect_sources(env) {
-        // A source reports the credential that stands for it: its API key, else its
+        // A source reports the credential that represents it: its API key, else its
         // first repo token.
         let probe = match probe {
             Probe::Found(credentials) => match credentials.primary() {
@@ -91,7 +91,7 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
     section
 }
 
-/// What one source holds, reduced to the credential that stands for it.
+/// The content of one source, reduced to the credential that represents it.
 enum SourceProbe {
     Found(Credential),
     Absent(Vec<crate::source::Searched>),

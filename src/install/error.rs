@@ -135,9 +135,9 @@ pub enum InstallError {
     InvalidChannel {
         /// The value given.
         value: String,
-        /// What is wrong with it.
+        /// The problem with it.
         problem: String,
-        /// What to do, as one sentence.
+        /// The fix, as one sentence.
         fix: &'static str,
     },
 
