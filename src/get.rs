@@ -15,7 +15,7 @@ use crate::header::{Authorization, Scheme};
 use crate::jwt::{self, ExpiryStatus};
 use crate::protocol::{self, Request, Response};
 use crate::redact::redact_url;
-use crate::rules::{AnacondaUrl, anaconda_url};
+use crate::rules::{AnacondaHost, AnacondaUrl, anaconda_url};
 use crate::source::{self, Origin, SearchedPlaces, Setting};
 use crate::value;
 
@@ -72,13 +72,31 @@ pub fn answer(
 }
 
 /// Builds the response for a URL on one of Anaconda's hosts.
+///
+/// The public hosts serve without a credential, so for them a missing credential gives an
+/// empty response, as anaconda-auth sends no header then. For repo.anaconda.cloud it is
+/// an error, which names every place searched.
 fn anaconda_answer(
     target: &AnacondaUrl,
     env: &dyn Environment,
     url: &str,
     now: SystemTime,
 ) -> Result<Answer, Error> {
-    let credentials = anaconda::find(env)?;
+    let credentials = match anaconda::find(env) {
+        Ok(credentials) => credentials,
+        Err(Error::KeyNotFound { .. }) if target.host != AnacondaHost::Cloud => {
+            debug!("no header for {url}: no Anaconda credential found");
+            let response = Response {
+                scope: Some(target.origin()),
+                ..Response::default()
+            };
+            return Ok(Answer {
+                response,
+                warnings: Vec::new(),
+            });
+        }
+        Err(error) => return Err(error),
+    };
     // `find` fails when it finds no credential at all, so this error is not expected.
     let Some(choice) = choice::choose(&credentials, target) else {
         return Err(Error::KeyNotFound {
@@ -382,6 +400,14 @@ mod tests {
         let uri = "https://repo.anaconda.com/pkgs/main/noarch/repodata.json";
         let expected = "{\"headers\":{\"Authorization\":[\"Bearer key-1234\"]}}\n";
         assert_eq!(json(uri, &env, false), expected);
+    }
+
+    #[test]
+    fn public_anaconda_host_without_key_gets_no_header() {
+        let fixture = Fixture::new();
+        let uri = "https://repo.anaconda.com/pkgs/main/noarch/repodata.json";
+        let expected = "{\"headers\":{},\"scope\":\"https://repo.anaconda.com/\"}\n";
+        assert_eq!(json(uri, &fixture.env(), true), expected);
     }
 
     #[test]
