@@ -12,10 +12,11 @@ use tracing_subscriber::EnvFilter;
 
 use crate::audit::{self, AuditArgs};
 use crate::check::{self, CheckArgs};
+use crate::config;
 use crate::doctor::{self, DoctorArgs};
 use crate::env::ProcessEnv;
 use crate::get::{self, GetArgs};
-use crate::install;
+use crate::install::{self, ExactChannelProblem, InstallError};
 use crate::vars::{LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR};
 
 /// Exit code for a failed command.
@@ -41,7 +42,7 @@ enum Command {
     /// Read a Bazel credential-helper request on stdin and print the headers for its URL
     Get(GetArgs),
     /// Register the conda plugin and its channel settings in conda's base environment, offline
-    Install(PrefixArgs),
+    Install(InstallArgs),
     /// Remove the files that `install` wrote
     Uninstall(PrefixArgs),
     /// Report every credential source and the conda wiring; exit 1 if a build would not authenticate
@@ -51,6 +52,17 @@ enum Command {
     /// Search files, directories and image tarballs for the API key that `get` would send.
     /// Exits 0 when none contains it, 1 when one does, 2 when the search could not finish
     Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    #[command(flatten)]
+    prefix: PrefixArgs,
+
+    /// Also map this exact channel URL (or `defaults`) to the plugin, for conda 23.9 to 24.4,
+    /// which ignore URL patterns. Repeat it for each channel
+    #[arg(long = "channel", value_name = "URL")]
+    channels: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -77,7 +89,7 @@ pub fn main() -> ExitCode {
         }
         Command::Install(args) => {
             init_logging(cli.verbose, "warn");
-            run_install(args.prefix.as_deref()).map_err(|error| print_error_chain(error.as_ref()))
+            run_install(args).map_err(|error| print_error_chain(error.as_ref()))
         }
         Command::Uninstall(args) => {
             init_logging(cli.verbose, "warn");
@@ -130,10 +142,39 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
     }
 }
 
-fn run_install(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {
-    let report = install::install(prefix, |name| std::env::var_os(name))?;
+fn run_install(args: &InstallArgs) -> Result<(), Box<dyn Error>> {
+    let mut options = install::InstallOptions {
+        exact_channels: Vec::new(),
+        config: config::load(&ProcessEnv).map_err(InstallError::from)?,
+    };
+    for value in &args.channels {
+        options.exact_channels.push(checked_channel(value)?);
+    }
+    let prefix = args.prefix.prefix.as_deref();
+    let report = install::install(prefix, |name| std::env::var_os(name), &options)?;
     print_status(&report);
     Ok(())
+}
+
+/// Checks a `--channel` value.
+fn checked_channel(value: &str) -> Result<String, InstallError> {
+    install::exact_channel(value).map_err(|problem| {
+        let (problem, fix) = match problem {
+            ExactChannelProblem::NotUrl(problem) => (
+                problem,
+                "Pass the channel's https URL, such as https://repo.anaconda.cloud/repo/main",
+            ),
+            ExactChannelProblem::Wildcard => (
+                "it contains a wildcard".to_owned(),
+                "Pass each channel's exact URL; patterns come from the config file",
+            ),
+        };
+        InstallError::InvalidChannel {
+            value: value.to_owned(),
+            problem,
+            fix,
+        }
+    })
 }
 
 fn run_uninstall(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {

@@ -197,7 +197,7 @@ fn key_source_file_is_skipped() {
 
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
     let skipped = format!(
-        "warning: skipped {secrets_var}/ANACONDA_AUTH_API_KEY: it is the file the API key was read from"
+        "warning: skipped {secrets_var}/ANACONDA_AUTH_API_KEY: it is the file a credential was read from"
     );
     assert!(run.stderr.contains(&skipped), "{}", run.stderr);
 }

@@ -488,7 +488,7 @@ async fn plugin_leaves_no_key_for_audit() {
     );
     assert_eq!(stdout, "");
     assert!(
-        stderr.contains("it is the file the API key was read from"),
+        stderr.contains("it is the file a credential was read from"),
         "{stderr}"
     );
 

@@ -1,6 +1,7 @@
 //! The `audit` command: searches files, directories and image tarballs for the API key.
 //!
-//! The key is the one `get` would send, found through the same sources. Each occurrence
+//! The credentials are the ones `get` would send to Anaconda's hosts, found through the
+//! same sources. Each occurrence
 //! is printed on stdout as one line with its file, archive layer and member, form and byte
 //! offset, never the key itself. A summary goes to stderr.
 
@@ -13,9 +14,11 @@ mod walk;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use crate::anaconda;
 use crate::env::Environment;
 use crate::error::Error;
-use crate::source::{Origin, find_credential};
+use crate::keyring::KeyringPlace;
+use crate::source::Origin;
 
 pub use patterns::Form;
 pub use report::{Finding, Findings};
@@ -56,34 +59,62 @@ impl Verdict {
     }
 }
 
-/// Searches `paths` for the key that `env` provides and returns everything found.
+/// Searches `paths` for the Anaconda credentials that `env` provides: the API key and
+/// every repo token that `get` could send.
 ///
-/// Fails only when no valid key is found. Unreadable places are recorded in the result.
+/// Fails only when no valid credential is found. Unreadable places are recorded in the
+/// result. The files the credentials were read from are left out.
 pub fn audit(args: &AuditArgs, env: &dyn Environment) -> Result<(Findings, String), Error> {
-    let credential = find_credential(env)?;
-    let needles = patterns::needles(credential.secret.expose());
+    let found = anaconda::find(env)?;
+    let mut searched = Vec::new();
+    if let Some(api_key) = found.api_key {
+        searched.push(("the API key", api_key));
+    }
+    for token in found.repo_tokens {
+        searched.push(("the repo token", token.credential));
+    }
+
+    let mut needles = Vec::new();
+    let mut key_files = Vec::new();
+    for (_, credential) in &searched {
+        needles.extend(patterns::needles(credential.secret.expose()));
+        key_files.extend(source_file(&credential.origin).and_then(walk::file_id));
+    }
     let matcher = scan::Matcher::new(&needles);
     let mut findings = Findings::new(needles);
-    let key_file = match &credential.origin {
-        Origin::SecretFile(path) | Origin::Dotenv { path, .. } => walk::file_id(path),
-        Origin::EnvVar(_) => None,
-    };
 
     let mut tree = walk::TreeWalk {
         matcher: &matcher,
         findings: &mut findings,
-        key_file,
+        key_files,
     };
     for path in &args.paths {
         tree.scan_path(path);
     }
 
-    let key = format!(
-        "the API key {} (from {})",
-        credential.secret.fingerprint(),
-        credential.origin
-    );
-    Ok((findings, key))
+    let description = searched
+        .iter()
+        .map(|(noun, credential)| {
+            let fingerprint = credential.secret.fingerprint();
+            format!("{noun} {fingerprint} (from {})", credential.origin)
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Ok((findings, description))
+}
+
+/// Returns the file that a credential was read from, which contains it on purpose.
+fn source_file(origin: &Origin) -> Option<&Path> {
+    match origin {
+        Origin::SecretFile(path)
+        | Origin::Dotenv { path, .. }
+        | Origin::ConfigFile { path, .. } => Some(path),
+        Origin::Keyring(entry) => match &entry.place {
+            KeyringPlace::File(path) => Some(path),
+            KeyringPlace::Setting(origin) => source_file(origin),
+        },
+        Origin::EnvVar(_) => None,
+    }
 }
 
 /// Searches `reader` for `key`, opening the archives and compressed streams inside it.

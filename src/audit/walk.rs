@@ -24,8 +24,9 @@ pub struct TreeWalk<'a> {
     pub matcher: &'a Matcher,
     /// The record of hits and read failures.
     pub findings: &'a mut Findings,
-    /// The file the key was read from, which is left out because it contains the key.
-    pub key_file: Option<FileId>,
+    /// The files the credentials were read from, which are left out because they contain
+    /// the credentials on purpose.
+    pub key_files: Vec<FileId>,
 }
 
 impl TreeWalk<'_> {
@@ -92,9 +93,9 @@ impl TreeWalk<'_> {
         if !metadata.is_file() {
             return;
         }
-        if self.key_file == Some((metadata.dev(), metadata.ino())) {
+        if self.key_files.contains(&(metadata.dev(), metadata.ino())) {
             self.findings
-                .skipped(path, "it is the file the API key was read from");
+                .skipped(path, "it is the file a credential was read from");
             return;
         }
 
