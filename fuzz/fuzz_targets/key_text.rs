@@ -4,19 +4,24 @@
 
 use std::path::Path;
 
-use conda_credential_helper::protocol::BearerAuthorization;
+use conda_credential_helper::source::Setting;
 use conda_credential_helper::{dotenv, secrets, value};
 use libfuzzer_sys::fuzz_target;
 
 const NAME: &str = "ANACONDA_AUTH_API_KEY";
 
+const SETTING: Setting<'static> = Setting {
+    name: NAME,
+    noun: "API key",
+};
+
 fuzz_target!(|data: &[u8]| {
-    // A secret file: an accepted key passes validation again unchanged and makes a
-    // header value without a line break.
-    if let Ok(secret) = secrets::parse_key_file(data, Path::new("/fuzz/secret")) {
+    // A secret file: an accepted key passes validation again unchanged, and has no
+    // character that could end a header line.
+    if let Ok(secret) = secrets::parse_secret_file(data, Path::new("/fuzz/secret"), SETTING) {
         let again = value::parse_text(secret.expose()).expect("an accepted key validates again");
         assert_eq!(again.expose(), secret.expose());
-        assert!(BearerAuthorization::new(secret).is_some());
+        assert!(!secret.expose().contains(['\r', '\n', '\0']));
     }
 
     // A bare value, as from an environment variable.
