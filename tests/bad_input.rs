@@ -65,6 +65,33 @@
 //! | `.env` | over 1 MiB | error: too large | `dotenv_oversized` |
 //! | `.env` | unterminated quote | error: line 2, key not shown | `get::dotenv_syntax_error_names_line_only` |
 //! | `.env` | no assignment to the key | not found, listed | `get::dotenv_without_key_is_not_found` |
+//! | anaconda config | invalid TOML | error: file, line 2, invalid TOML | `anaconda_config_invalid_toml` |
+//! | anaconda config | `api_key` not a string | error: is an integer | `anaconda_config_key_not_string` |
+//! | anaconda config | `api_key` empty | error: file (line 2), it is empty | `anaconda_config_key_empty` |
+//! | anaconda config | `api_key` with space | error: whitespace | `anaconda_config_key_with_space` |
+//! | anaconda config | leading BOM | accepted | `anaconda_config_bom_accepted` |
+//! | anaconda config | not UTF-8 | error: not valid UTF-8 | `anaconda_config_not_utf8` |
+//! | anaconda config | directory | error: is a directory | `anaconda_config_directory` |
+//! | anaconda config | FIFO | error: is a FIFO, no blocking | `anaconda_config_fifo` |
+//! | anaconda config | symlink loop | error: chain of links loops | `anaconda_config_symlink_loop` |
+//! | anaconda config | over 1 MiB | error: too large | `anaconda_config_oversized` |
+//! | helper config | invalid TOML | error: file, line 2 | `helper_config_invalid_toml` |
+//! | helper config | `[[channel]]` without `url` | error: has no `url` | `helper_config_channel_without_url` |
+//! | helper config | unknown `scheme` | error: not one of Bearer, token and Basic | `helper_config_unknown_scheme` |
+//! | helper config | named file missing | error: does not exist | `helper_config_missing` |
+//! | keyring file | truncated JSON | error: not valid JSON, `anaconda login` | `keyring_truncated_json` |
+//! | keyring file | not an object | error: not a JSON object | `keyring_not_object` |
+//! | keyring file | entry not a string | error: not a string | `keyring_entry_not_string` |
+//! | keyring file | record not JSON | error: not a valid token record | `keyring_record_not_json` |
+//! | keyring file | `api_key` not a string | error: "api_key" is not a string | `keyring_api_key_not_string` |
+//! | keyring file | `repo_tokens` not a list | error: "repo_tokens" is not a list | `keyring_repo_tokens_not_list` |
+//! | keyring file | extra fields and services | ignored | `keyring_extra_fields_ignored` |
+//! | keyring file | API key with space | error: names the entry, whitespace | `keyring_api_key_with_space` |
+//! | keyring file | leading BOM | error: not valid JSON | `keyring_with_bom` |
+//! | keyring file | FIFO | error: is a FIFO, no blocking | `keyring_fifo` |
+//! | keyring file | entry not base64 | error: not valid base64 | `get_sources::broken_keyring_file_is_one_line_error` |
+//! | keyring variable | invalid JSON | error: names the variable, example | `keyring_variable_invalid_json` |
+//! | keyring variable | not an object | error: not a JSON object | `keyring_variable_not_object` |
 //! | request | empty | error: empty | `get::request_empty` |
 //! | request | whitespace only | error: empty | `get::request_whitespace_only` |
 //! | request | not JSON | error: not valid JSON | `get::request_not_json` |
@@ -631,4 +658,303 @@ fn non_utf8_secrets_dir_path() {
         &run,
         &["secrets-\u{fffd}", "is a directory, not a regular file"],
     );
+}
+
+// anaconda-auth's config file, the helper's config file and the keyring.
+
+impl Place {
+    fn home(&self) -> PathBuf {
+        self.work.path().join("home")
+    }
+
+    /// Writes `content` at `relative` under the home directory.
+    fn write_home_file(&self, relative: &str, content: &[u8]) -> PathBuf {
+        let path = self.home().join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// Runs `get` for `uri` with the home directory and `vars`.
+    fn get_at_home(&self, uri: &str, vars: &[(&str, OsString)]) -> Run {
+        let mut all = vec![("HOME", self.home().into_os_string())];
+        all.extend(vars.iter().cloned());
+        self.run(&all, Stdin::Bytes(request(uri)))
+    }
+}
+
+const ANACONDA_CONFIG: &str = ".anaconda/config.toml";
+const KEYRING: &str = ".anaconda/keyring";
+const CHANNEL_URI: &str = "https://pkgs.example.com/chan/noarch/repodata.json";
+
+/// Writes anaconda-auth's config file and runs `get` for the repository.
+fn get_with_anaconda_config(content: &[u8]) -> (PathBuf, Run) {
+    let place = Place::new();
+    let path = place.write_home_file(ANACONDA_CONFIG, content);
+    let run = place.get_at_home(REPO_URI, &[]);
+    (path, run)
+}
+
+#[test]
+fn anaconda_config_invalid_toml() {
+    let (path, run) = get_with_anaconda_config(b"[plugin.auth]\napi_key = \"SECRETMARK\n");
+    let message = format!("invalid anaconda config file {}, line 2", display(&path));
+    assert_error(&run, &[&message, "invalid TOML", "Fix the TOML syntax"]);
+}
+
+#[test]
+fn anaconda_config_key_not_string() {
+    let (_, run) = get_with_anaconda_config(b"[plugin.auth]\napi_key = 42\n");
+    assert_error(
+        &run,
+        &["line 2", "`api_key` is an integer, expected a string"],
+    );
+}
+
+#[test]
+fn anaconda_config_key_empty() {
+    let (path, run) = get_with_anaconda_config(b"[plugin.auth]\napi_key = \"\"\n");
+    let origin = format!("[plugin.auth] api_key in {} (line 2)", display(&path));
+    assert_error(&run, &[&origin, "it is empty"]);
+}
+
+#[test]
+fn anaconda_config_key_with_space() {
+    let (_, run) = get_with_anaconda_config(b"[plugin.auth]\napi_key = \"a SECRETMARK\"\n");
+    assert_error(&run, &["(line 2)", "whitespace"]);
+}
+
+#[test]
+fn anaconda_config_bom_accepted() {
+    let content = format!("\u{feff}[plugin.auth]\napi_key = \"{KEY}\"\n");
+    let (_, run) = get_with_anaconda_config(content.as_bytes());
+    assert_header(&run, KEY);
+}
+
+#[test]
+fn anaconda_config_not_utf8() {
+    let (path, run) = get_with_anaconda_config(b"[plugin.auth]\napi_key = \"SECRETMARK\xff\"\n");
+    let message = format!("anaconda config file {} is not valid UTF-8", display(&path));
+    assert_error(&run, &[&message, "Save it as UTF-8 text"]);
+}
+
+#[test]
+fn anaconda_config_directory() {
+    let place = Place::new();
+    let path = place.home().join(ANACONDA_CONFIG);
+    fs::create_dir_all(&path).unwrap();
+    let run = place.get_at_home(REPO_URI, &[]);
+    assert_error(&run, &["is a directory, not a regular file", "remove it"]);
+}
+
+#[test]
+fn anaconda_config_fifo() {
+    let place = Place::new();
+    let path = place.home().join(ANACONDA_CONFIG);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    mkfifo(&path);
+    let run = place.get_at_home(REPO_URI, &[]);
+    let message = format!("anaconda config file {} is a FIFO", display(&path));
+    assert_error(&run, &[&message]);
+}
+
+#[test]
+fn anaconda_config_symlink_loop() {
+    let place = Place::new();
+    let path = place.home().join(ANACONDA_CONFIG);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    symlink(&path, &path).unwrap();
+    let run = place.get_at_home(REPO_URI, &[]);
+    let message = format!("failed to read anaconda config file {}", display(&path));
+    assert_error(&run, &[&message, "chain of links loops"]);
+}
+
+#[test]
+fn anaconda_config_oversized() {
+    let mut content = format!("[plugin.auth]\napi_key = \"{KEY}\"\n").into_bytes();
+    content.resize(1024 * 1024 + 1, b'#');
+    let (_, run) = get_with_anaconda_config(&content);
+    assert_error(&run, &["is larger than 1048576 bytes"]);
+}
+
+/// Writes the helper's config file and runs `get` for a URL outside Anaconda's hosts.
+fn get_with_helper_config(content: &[u8]) -> (PathBuf, Run) {
+    let place = Place::new();
+    let path = place.work.path().join("helper.toml");
+    fs::write(&path, content).unwrap();
+    let vars = [
+        (
+            "CONDA_CREDENTIAL_HELPER_CONFIG",
+            path.clone().into_os_string(),
+        ),
+        ("PKGS_TOKEN", KEY.into()),
+    ];
+    let run = place.get_at_home(CHANNEL_URI, &vars);
+    (path, run)
+}
+
+#[test]
+fn helper_config_invalid_toml() {
+    let (path, run) = get_with_helper_config(b"[[channel]]\nurl = \"https://pkgs.example.com/*\n");
+    let message = format!("invalid config file {}, line 2", display(&path));
+    assert_error(&run, &[&message, "Fix the TOML syntax"]);
+}
+
+#[test]
+fn helper_config_channel_without_url() {
+    let (_, run) = get_with_helper_config(b"[[channel]]\nsecret = \"PKGS_TOKEN\"\n");
+    assert_error(&run, &["line 1", "[[channel]] has no `url`", "Add url ="]);
+}
+
+#[test]
+fn helper_config_unknown_scheme() {
+    let content =
+        b"[[channel]]\nurl = \"https://pkgs.example.com/*\"\nsecret = \"PKGS_TOKEN\"\nscheme = \"weird\"\n";
+    let (_, run) = get_with_helper_config(content);
+    assert_error(&run, &["line 4", "not one of Bearer, token and Basic"]);
+}
+
+#[test]
+fn helper_config_missing() {
+    let place = Place::new();
+    let missing = place.work.path().join("missing.toml");
+    let vars = [(
+        "CONDA_CREDENTIAL_HELPER_CONFIG",
+        missing.clone().into_os_string(),
+    )];
+    let run = place.get_at_home(CHANNEL_URI, &vars);
+    let message = format!(
+        "config file {} named by CONDA_CREDENTIAL_HELPER_CONFIG does not exist",
+        display(&missing)
+    );
+    assert_error(&run, &[&message, "Create it, or unset"]);
+}
+
+fn encoded_record(record: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(record)
+}
+
+/// Writes the keyring file and runs `get` for the repository.
+fn get_with_keyring(content: &[u8]) -> (PathBuf, Run) {
+    let place = Place::new();
+    let path = place.write_home_file(KEYRING, content);
+    let run = place.get_at_home(REPO_URI, &[]);
+    (path, run)
+}
+
+fn keyring_with_entry(entry: serde_json::Value) -> Vec<u8> {
+    serde_json::json!({"Anaconda Cloud": {"anaconda.com": entry}})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn keyring_truncated_json() {
+    let (path, run) = get_with_keyring(b"{\"Anaconda Cloud\": {\"anaconda.com\": ");
+    let message = format!("keyring file {} is not valid JSON", display(&path));
+    assert_error(&run, &[&message, "anaconda login"]);
+}
+
+#[test]
+fn keyring_not_object() {
+    let (_, run) = get_with_keyring(b"[\"SECRETMARK\"]");
+    assert_error(&run, &["is not a JSON object of services to domains"]);
+}
+
+#[test]
+fn keyring_entry_not_string() {
+    let (_, run) = get_with_keyring(&keyring_with_entry(serde_json::json!(42)));
+    assert_error(
+        &run,
+        &["entry anaconda.com of keyring file", "is not a string"],
+    );
+}
+
+#[test]
+fn keyring_record_not_json() {
+    let entry = encoded_record("not json SECRETMARK");
+    let (_, run) = get_with_keyring(&keyring_with_entry(entry.into()));
+    assert_error(
+        &run,
+        &["is not a valid token record: not JSON", "remove the entry"],
+    );
+}
+
+#[test]
+fn keyring_api_key_not_string() {
+    let entry = encoded_record(r#"{"api_key": 42}"#);
+    let (_, run) = get_with_keyring(&keyring_with_entry(entry.into()));
+    assert_error(&run, &["\"api_key\" is not a string"]);
+}
+
+#[test]
+fn keyring_repo_tokens_not_list() {
+    let entry = encoded_record(r#"{"repo_tokens": "SECRETMARK"}"#);
+    let (_, run) = get_with_keyring(&keyring_with_entry(entry.into()));
+    assert_error(&run, &["\"repo_tokens\" is not a list"]);
+}
+
+#[test]
+fn keyring_extra_fields_ignored() {
+    let record = encoded_record(&format!(r#"{{"api_key": "{KEY}", "extra": {{"a": 1}}}}"#));
+    let keyring = serde_json::json!({
+        "Anaconda Cloud": {"anaconda.com": record, "other.example": 1},
+        "Other service": [1, 2],
+    });
+    let (_, run) = get_with_keyring(keyring.to_string().as_bytes());
+    assert_header(&run, KEY);
+}
+
+#[test]
+fn keyring_api_key_with_space() {
+    let entry = encoded_record(r#"{"api_key": "a SECRETMARK"}"#);
+    let (_, run) = get_with_keyring(&keyring_with_entry(entry.into()));
+    assert_error(&run, &["(entry anaconda.com, API key)", "whitespace"]);
+}
+
+#[test]
+fn keyring_with_bom() {
+    let mut content = b"\xef\xbb\xbf".to_vec();
+    content.extend(keyring_with_entry(
+        encoded_record(r#"{"api_key": "k"}"#).into(),
+    ));
+    let (_, run) = get_with_keyring(&content);
+    assert_error(
+        &run,
+        &["is not valid JSON (expected value at line 1 column 1)"],
+    );
+}
+
+#[test]
+fn keyring_fifo() {
+    let place = Place::new();
+    let path = place.home().join(KEYRING);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    mkfifo(&path);
+    let run = place.get_at_home(REPO_URI, &[]);
+    let message = format!("keyring file {} is a FIFO", display(&path));
+    assert_error(&run, &[&message]);
+}
+
+#[test]
+fn keyring_variable_invalid_json() {
+    let place = Place::new();
+    let vars = [("ANACONDA_AUTH_KEYRING", OsString::from("{SECRETMARK"))];
+    let run = place.get_at_home(REPO_URI, &vars);
+    assert_error(
+        &run,
+        &[
+            "keyring in environment variable ANACONDA_AUTH_KEYRING is not valid JSON",
+            "Set it to a JSON object such as",
+        ],
+    );
+}
+
+#[test]
+fn keyring_variable_not_object() {
+    let place = Place::new();
+    let vars = [("ANACONDA_AUTH_KEYRING", OsString::from("[]"))];
+    let run = place.get_at_home(REPO_URI, &vars);
+    assert_error(&run, &["ANACONDA_AUTH_KEYRING is not a JSON object"]);
 }
