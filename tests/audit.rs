@@ -472,3 +472,49 @@ fn corrupt_tar_header_warning_one_line() {
     assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
     assert!(run.stderr.contains("\\n"), "{}", run.stderr);
 }
+
+#[test]
+fn repo_tokens_from_keyring_searched() {
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let token_a = "org-a-SECRETMARK-token-1111";
+    let token_b = "org-b-SECRETMARK-token-2222";
+    let record = serde_json::json!({"repo_tokens": [
+        {"token": token_a, "org_name": "org-a"},
+        {"token": token_b, "org_name": "org-b"},
+    ]});
+    let keyring = serde_json::json!({"Anaconda Cloud": {"anaconda.com": STANDARD.encode(record.to_string())}});
+    fs::create_dir_all(home.join(".anaconda")).unwrap();
+    fs::write(home.join(".anaconda/keyring"), keyring.to_string()).unwrap();
+    fs::write(
+        work.path().join("log.txt"),
+        format!("Authorization: token {token_b}\n"),
+    )
+    .unwrap();
+    let home_var = home.display().to_string();
+
+    let run = audit_with_env(work.path(), &[work.path()], &[("HOME", &home_var)]);
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let expected = format!(
+        "{}/log.txt: the key in plain text at byte 21\n",
+        work.path().display()
+    );
+    assert_eq!(run.stdout, expected);
+    let skipped = format!(
+        "warning: skipped {home_var}/.anaconda/keyring: it is the file a credential was read from"
+    );
+    assert!(run.stderr.contains(&skipped), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the repo token ****1111 (from keyring file"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("the repo token ****2222 (from keyring file"),
+        "{}",
+        run.stderr
+    );
+}
