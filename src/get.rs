@@ -84,7 +84,7 @@ fn write_response(response: &Response) -> Result<(), Error> {
 
 /// Prints `warning: <message>` on stderr, ignoring a failed write as there is nowhere left
 /// to report it.
-fn print_warning(message: &str) {
+pub(crate) fn print_warning(message: &str) {
     let _ = writeln!(io::stderr().lock(), "warning: {message}");
 }
 

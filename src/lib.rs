@@ -4,6 +4,7 @@ pub mod cli;
 pub mod dotenv;
 pub mod env;
 pub mod error;
+pub mod exec;
 pub mod file;
 pub mod get;
 pub mod install;
