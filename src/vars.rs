@@ -65,3 +65,9 @@ pub const XDG_RUNTIME_DIR_VAR: &str = "XDG_RUNTIME_DIR";
 
 /// Environment variable that names the temporary directory.
 pub const TMPDIR_VAR: &str = "TMPDIR";
+
+/// Name of the plugin's conda auth handler, which `channel_settings` entries name in `auth`.
+pub const AUTH_HANDLER: &str = "conda-credential-helper";
+
+/// The channel that `check` requests and `doctor` checks the conda settings for.
+pub const DEFAULT_CHANNEL: &str = "https://repo.anaconda.cloud/repo/main";

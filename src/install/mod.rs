@@ -4,13 +4,13 @@
 //! and `<prefix>/condarc.d/conda-credential-helper.yml`. `uninstall` removes exactly those.
 
 mod atomic;
-mod condarc;
-mod dist_info;
+pub(crate) mod condarc;
+pub(crate) mod dist_info;
 mod error;
 mod installed;
-mod package;
-mod prefix;
-mod python;
+pub(crate) mod package;
+pub(crate) mod prefix;
+pub(crate) mod python;
 mod report;
 mod uninstall;
 
@@ -29,7 +29,7 @@ use package::SiteFile;
 use prefix::CondaPrefix;
 
 /// Version written to the dist-info, the version of this binary.
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Installs the plugin into the base prefix: `explicit` if given, else found through `env`
 /// (see [`prefix::discover`]). Running it again gives the same files.
@@ -98,7 +98,7 @@ fn site_files(helper: &str) -> Vec<SiteFile> {
 
 /// Resolves the site-packages folder python reported and checks that it is a folder
 /// inside the prefix, so install never writes into another Python installation.
-fn site_packages(prefix: &CondaPrefix, purelib: &Path) -> Result<PathBuf, InstallError> {
+pub(crate) fn site_packages(prefix: &CondaPrefix, purelib: &Path) -> Result<PathBuf, InstallError> {
     let problem = |problem: String| InstallError::SitePackages {
         path: purelib.to_path_buf(),
         python: prefix.python.clone(),
