@@ -87,7 +87,7 @@ def test_run_doctor_reports_crash(write_helper):
     with pytest.raises(auth.HelperFailure) as raised:
         diagnose.run_doctor()
 
-    assert "printed no report (error: broken. Fix it)" in raised.value.message
+    assert "printed no report (broken. Fix it)" in raised.value.message
 
 
 def test_error_hint_names_source(real_helper, monkeypatch):

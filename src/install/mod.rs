@@ -55,6 +55,10 @@ pub fn install(
         );
     }
 
+    if let Some(version) = &info.conda_version {
+        warn_if_conda_ignores_pattern(version);
+    }
+
     let helper = helper_path()?;
     let previous = installed::find(&site_packages)?;
     let files = site_files(&helper);
@@ -76,6 +80,17 @@ pub fn install(
         conda_version: info.conda_version,
         removed,
     })
+}
+
+/// Warns when conda `version` is older than the first release that matches the channel
+/// pattern, because conda would then send no key and fail with HTTP 401.
+fn warn_if_conda_ignores_pattern(version: &str) {
+    if condarc::conda_matches_pattern(version) == Some(false) {
+        let (major, minor) = condarc::PATTERN_MATCHING_CONDA;
+        tracing::warn!(
+            "conda {version} ignores the channel pattern `https://repo.anaconda.cloud/*`, so it will not use the plugin; update conda in the base environment to {major}.{minor} or later"
+        );
+    }
 }
 
 /// Checks that `condarc_dir` can receive the condarc file: the folder itself when it
