@@ -11,11 +11,12 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use crate::check::{self, CheckArgs};
+use crate::config;
 use crate::doctor::{self, DoctorArgs};
 use crate::env::ProcessEnv;
 use crate::exec::{self, ExecArgs};
 use crate::get::{self, GetArgs};
-use crate::install;
+use crate::install::{self, ExactChannelProblem, InstallError};
 use crate::vars::{LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR};
 
 /// Exit code for a failed command.
@@ -43,13 +44,24 @@ enum Command {
     /// Run a command with a temporary auth file for rattler, pixi and micromamba
     Exec(ExecArgs),
     /// Register the conda plugin and its channel settings in conda's base environment, offline
-    Install(PrefixArgs),
+    Install(InstallArgs),
     /// Remove the files that `install` wrote
     Uninstall(PrefixArgs),
     /// Report every credential source and the conda wiring; exit 1 if a build would not authenticate
     Doctor(DoctorArgs),
     /// Request a channel's noarch/repodata.json once with the key and explain the answer
     Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    #[command(flatten)]
+    prefix: PrefixArgs,
+
+    /// Also map this exact channel URL (or `defaults`) to the plugin, for conda 23.9 to 24.4,
+    /// which ignore URL patterns. Repeat it for each channel
+    #[arg(long = "channel", value_name = "URL")]
+    channels: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -80,7 +92,7 @@ pub fn main() -> ExitCode {
         }
         Command::Install(args) => {
             init_logging(cli.verbose, "warn");
-            run_install(args.prefix.as_deref()).map_err(|error| print_error_chain(error.as_ref()))
+            run_install(args).map_err(|error| print_error_chain(error.as_ref()))
         }
         Command::Uninstall(args) => {
             init_logging(cli.verbose, "warn");
@@ -128,10 +140,39 @@ fn run_exec(args: &ExecArgs) -> ExitCode {
     }
 }
 
-fn run_install(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {
-    let report = install::install(prefix, |name| std::env::var_os(name))?;
+fn run_install(args: &InstallArgs) -> Result<(), Box<dyn Error>> {
+    let mut options = install::InstallOptions {
+        exact_channels: Vec::new(),
+        config: config::load(&ProcessEnv).map_err(InstallError::from)?,
+    };
+    for value in &args.channels {
+        options.exact_channels.push(checked_channel(value)?);
+    }
+    let prefix = args.prefix.prefix.as_deref();
+    let report = install::install(prefix, |name| std::env::var_os(name), &options)?;
     print_status(&report);
     Ok(())
+}
+
+/// Checks a `--channel` value.
+fn checked_channel(value: &str) -> Result<String, InstallError> {
+    install::exact_channel(value).map_err(|problem| {
+        let (problem, fix) = match problem {
+            ExactChannelProblem::NotUrl(problem) => (
+                problem,
+                "Pass the channel's https URL, such as https://repo.anaconda.cloud/repo/main",
+            ),
+            ExactChannelProblem::Wildcard => (
+                "it contains a wildcard".to_owned(),
+                "Pass each channel's exact URL; patterns come from the config file",
+            ),
+        };
+        InstallError::InvalidChannel {
+            value: value.to_owned(),
+            problem,
+            fix,
+        }
+    })
 }
 
 fn run_uninstall(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {

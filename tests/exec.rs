@@ -211,7 +211,12 @@ fn auth_file_has_bearer_entry() {
     let run = sandbox.exec_sh(REPORT_AUTH_FILE);
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
     let report = parse_report(&run.stdout);
-    let expected = json!({ "repo.anaconda.cloud": { "BearerToken": ENV_KEY } });
+    let entry = json!({ "BearerToken": ENV_KEY });
+    let expected = json!({
+        "repo.anaconda.cloud": entry.clone(),
+        "repo.anaconda.com": entry.clone(),
+        "repo.continuum.io": entry,
+    });
     assert_eq!(report.content, expected);
     assert_eq!(run.stderr, "");
 }
@@ -491,11 +496,16 @@ fn mamba_home_has_bearer_entries() {
     assert_eq!(lines[1], "600");
     let content: Value = serde_json::from_str(lines[2]).unwrap();
     let entry = json!({ "type": "BearerToken", "token": ENV_KEY });
-    let expected = json!({
-        "repo.anaconda.cloud": entry.clone(),
-        "repo.anaconda.cloud:443": entry,
-    });
-    assert_eq!(content, expected);
+    let hosts = [
+        "repo.anaconda.cloud",
+        "repo.anaconda.com",
+        "repo.continuum.io",
+    ];
+    let keys = hosts
+        .iter()
+        .flat_map(|host| [host.to_string(), format!("{host}:443")]);
+    let expected: serde_json::Map<String, Value> = keys.map(|key| (key, entry.clone())).collect();
+    assert_eq!(content, Value::Object(expected));
     assert_clean(&sandbox, home);
 }
 

@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::vars::API_KEY_VAR;
+
 /// Exit code when the command cannot be found, as POSIX shells use it.
 const EXIT_NOT_FOUND: u8 = 127;
 
@@ -37,6 +39,45 @@ pub enum ExecError {
         channel: String,
         /// The scheme found.
         scheme: String,
+    },
+
+    /// A `[[channel]]` pattern is not a URL that a host can be read from.
+    #[error("{channel} is not a URL with a host. Write the channel as https://<host>/<path>")]
+    UnsupportedPattern {
+        /// The channel, described with its config file and line.
+        channel: String,
+    },
+
+    /// A `[[channel]]` uses the `token` scheme, which the auth files cannot express.
+    #[error(
+        "{channel} uses the token scheme, but rattler's and libmamba's auth files send only \
+         Bearer and Basic credentials. Use scheme = \"Bearer\" if the server accepts it, or \
+         run the command without exec"
+    )]
+    TokenScheme {
+        /// The channel, described with its config file and line.
+        channel: String,
+    },
+
+    /// Only repo tokens were found for Anaconda's hosts, and no other channel is configured.
+    #[error(
+        "found only repo tokens, which the auth files cannot send (they hold one credential \
+         per host, without the token scheme). Pass the API key as a build secret with \
+         `RUN --mount=type=secret,id={API_KEY_VAR}`, or set {API_KEY_VAR}"
+    )]
+    RepoTokensOnly,
+
+    /// A channel's host has a wildcard that the auth file cannot express.
+    #[error(
+        "channel {channel} has a wildcard in its host, which {}. Name the host exactly{}",
+        if *mamba { "libmamba's auth file cannot express" } else { "rattler accepts only as a leading `*.`" },
+        if *mamba { ", or run without --mamba" } else { "" }
+    )]
+    WildcardHost {
+        /// The channel URL, redacted.
+        channel: String,
+        /// Whether libmamba's file was requested.
+        mamba: bool,
     },
 
     /// A channel URL has no host.

@@ -171,7 +171,7 @@ mod tests {
         ChannelCredential {
             url: Url::parse(url).unwrap(),
             authentication,
-            origin: Origin::EnvVar("TEST"),
+            origin: Origin::EnvVar("TEST".to_owned()),
             allow_insecure_http: false,
         }
     }

@@ -18,6 +18,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 use std::process::Command;
+use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 use tracing::{debug, warn};
@@ -26,7 +27,7 @@ use crate::env::Environment;
 use crate::get::print_warning;
 use crate::vars::RATTLER_AUTH_FILE_VAR;
 
-use self::channels::{ChannelCredential, check_channels, resolve_channels};
+use self::channels::{ChannelCredential, Resolved, check_channels, resolve_channels};
 use self::error::ExecError;
 use self::private_dir::PrivateDir;
 use self::signals::Forwarder;
@@ -56,8 +57,8 @@ pub struct ExecArgs {
 /// to delete it is an error even when the command succeeded, because it leaves the
 /// credential behind.
 pub fn run(args: &ExecArgs, env: &dyn Environment) -> Result<u8, ExecError> {
-    let (channels, warnings) = resolve_channels(env)?;
-    check_channels(&channels)?;
+    let Resolved { channels, warnings } = resolve_channels(env, SystemTime::now())?;
+    check_channels(&channels, args.mamba)?;
     for warning in &warnings {
         print_warning(warning);
     }
