@@ -15,6 +15,7 @@ import stat
 import sys
 import tarfile
 import tempfile
+import traceback
 
 PACKAGE_NAME = "demo"
 FILE_NAME = "demo-1.0-0.tar.bz2"
@@ -85,7 +86,11 @@ def main(argv):
     if len(argv) == 3 and argv[1] == "make-package":
         make_package(argv[2])
     elif len(argv) == 4 and argv[1] == "fetch":
-        asyncio.run(fetch(argv[2], argv[3]))
+        try:
+            asyncio.run(fetch(argv[2], argv[3]))
+        except Exception:
+            traceback.print_exc()
+            return 1
     else:
         print(__doc__, file=sys.stderr)
         return 2
@@ -93,4 +98,10 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    code = main(sys.argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # NOTE: py-rattler 0.28 sometimes aborts during interpreter shutdown ("Fatal Python
+    # error: PyGILState_Release"), after the work is done. Exiting without finalization
+    # keeps the exit code that the fetch earned.
+    os._exit(code)
