@@ -10,6 +10,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
@@ -51,10 +53,18 @@ fn assert_conforms(validator: &Validator, instance: &Value) {
 /// Runs `get` with `request` on stdin and the test key in the environment, and returns
 /// the exit code and stdout.
 fn get(request: &str) -> (Option<i32>, String) {
+    get_with_key(request, KEY)
+}
+
+/// Runs `get` with `request` on stdin and `key` in the environment.
+fn get_with_key(request: &str, key: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
         .arg("get")
         .env_clear()
-        .env("ANACONDA_AUTH_API_KEY", KEY)
+        .env("HOME", dir.path())
+        .current_dir(dir.path())
+        .env("ANACONDA_AUTH_API_KEY", key)
         .env("ANACONDA_SECRETS_DIR", "/nonexistent-secrets-dir")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -97,6 +107,20 @@ fn repo_response_has_bearer() {
     let response: Value = serde_json::from_str(&stdout).unwrap();
     let expected = json!({ "Authorization": [format!("Bearer {KEY}")] });
     assert_eq!(response["headers"], expected);
+}
+
+#[test]
+fn jwt_response_has_conforming_expires() {
+    // exp = 4102444800 is 2100-01-01T00:00:00Z.
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(br#"{"exp":4102444800}"#);
+    let key = format!("{header}.{payload}.c2lnbmF0dXJl");
+    let request = json!({ "uri": "https://repo.anaconda.cloud/repo/main" });
+    let (code, stdout) = get_with_key(&request.to_string(), &key);
+    assert_eq!(code, Some(0));
+    let response: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(response["expires"], "2100-01-01T00:00:00Z");
+    assert_conforms(&validator(RESPONSE_SCHEMA), &response);
 }
 
 #[test]
