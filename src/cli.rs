@@ -15,6 +15,7 @@ use crate::check::{self, CheckArgs};
 use crate::config;
 use crate::doctor::{self, DoctorArgs};
 use crate::env::ProcessEnv;
+use crate::exec::{self, ExecArgs};
 use crate::get::{self, GetArgs};
 use crate::install::{self, ExactChannelProblem, InstallError};
 use crate::vars::{LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR};
@@ -41,6 +42,8 @@ struct Cli {
 enum Command {
     /// Read a Bazel credential-helper request on stdin and print the headers for its URL
     Get(GetArgs),
+    /// Run a command with a temporary auth file for rattler, pixi and micromamba
+    Exec(ExecArgs),
     /// Register the conda plugin and its channel settings in conda's base environment, offline
     Install(InstallArgs),
     /// Remove the files that `install` wrote
@@ -86,6 +89,10 @@ pub fn main() -> ExitCode {
         Command::Get(args) => {
             init_logging(cli.verbose, "off");
             get::run(args, &ProcessEnv).map_err(|error| print_error(&error.to_string()))
+        }
+        Command::Exec(args) => {
+            init_logging(cli.verbose, "warn");
+            return run_exec(args);
         }
         Command::Install(args) => {
             init_logging(cli.verbose, "warn");
@@ -142,6 +149,17 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
     }
 }
 
+/// Runs `exec` and exits with the command's exit code, or reports why it could not run.
+fn run_exec(args: &ExecArgs) -> ExitCode {
+    match exec::run(args, &ProcessEnv) {
+        Ok(exit_code) => ExitCode::from(exit_code),
+        Err(error) => {
+            print_error(&error.to_string());
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
 fn run_install(args: &InstallArgs) -> Result<(), Box<dyn Error>> {
     let mut options = install::InstallOptions {
         exact_channels: Vec::new(),
@@ -194,8 +212,7 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::from(EXIT_USAGE);
     }
-    // The message is the first paragraph, which for a missing argument spans two lines:
-    // the sentence, then the argument names.
+    // The first paragraph is the message; a missing argument is named on its second line.
     let rendered = error.to_string();
     let paragraph: Vec<&str> = rendered
         .lines()
@@ -204,8 +221,9 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
         .collect();
     let joined = paragraph.join(" ");
     let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let separator = if message.ends_with('.') { " " } else { ". " };
     print_error(&format!(
-        "{message}. Run `conda-credential-helper --help` for usage"
+        "{message}{separator}Run `conda-credential-helper --help` for usage"
     ));
     ExitCode::from(EXIT_USAGE)
 }
