@@ -1,6 +1,7 @@
 //! Bad input at every place where input enters `get`, through the real binary.
 //!
-//! Each case is its own test, here or in `tests/get.rs`. A rejected input must give exit 1
+//! Each case is its own test, here, in `tests/get.rs` or in `tests/get_sources.rs` (the
+//! test column names the file). A rejected input must give exit 1
 //! and one stderr line, `error: ...`, that names the place (variable, file and line) and
 //! the fix, never the key and never a panic. An accepted input must give the exact header.
 //! Unit tests in `src/` cover the same parsers without the binary.
