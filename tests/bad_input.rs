@@ -52,6 +52,7 @@
 //! | secrets dir | a file | skipped, listed in not-found | `get::secrets_dir_var_names_a_file` |
 //! | secrets dir | a FIFO | skipped, no blocking | `secrets_dir_is_fifo` |
 //! | secrets dir | path with a line break | error stays one line | `get::path_with_line_break_stays_one_line` |
+//! | secrets dir | path not UTF-8 | error shows the path lossily | `non_utf8_secrets_dir_path` |
 //! | `.env` | directory | error: is a directory | `get::dotenv_is_directory` |
 //! | `.env` | unreadable | error: permission denied | `get::dotenv_unreadable` |
 //! | `.env` | FIFO | error: is a FIFO, no blocking | `dotenv_is_fifo` |
