@@ -16,12 +16,15 @@ const SETTING: Setting<'static> = Setting {
 };
 
 fuzz_target!(|data: &[u8]| {
-    // A secret file: an accepted key passes validation again unchanged, and has no
-    // character that could end a header line.
-    if let Ok(secret) = secrets::parse_secret_file(data, Path::new("/fuzz/secret"), SETTING) {
-        let again = value::parse_text(secret.expose()).expect("an accepted key validates again");
-        assert_eq!(again.expose(), secret.expose());
-        assert!(!secret.expose().contains(['\r', '\n', '\0']));
+    // A secret file: its value, once validated as any source's value is, passes
+    // validation again unchanged and has no character that could end a header line.
+    if let Ok(raw) = secrets::parse_secret_file(data, Path::new("/fuzz/secret"), SETTING) {
+        if let Ok(secret) = value::parse_text(raw.expose()) {
+            let again = value::parse_text(secret.expose()).expect("a valid key validates again");
+            assert_eq!(again.expose(), secret.expose());
+            assert!(!secret.expose().contains(['\r', '\n', '\0']));
+        }
+        let _ = value::parse_password(raw.expose());
     }
 
     // A bare value, as from an environment variable.
