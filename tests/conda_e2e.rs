@@ -650,6 +650,10 @@ impl Run {
             summary.contains("audit: no trace of the API key"),
             "audit: {report}"
         );
+        assert!(
+            !summary.contains(" in 0 files"),
+            "audit searched nothing: {report}"
+        );
         assert!(!report.contains(key), "audit printed the key");
     }
 }
