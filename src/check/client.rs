@@ -172,7 +172,7 @@ pub struct ProxyError {
     pub reason: String,
 }
 
-/// Checks that every proxy variable that is set holds a URL that reqwest uses as a proxy.
+/// Checks that every proxy variable that is set contains a URL that reqwest can use as a proxy.
 ///
 /// reqwest skips a value it cannot parse and connects directly, while conda's requests
 /// would fail, so `check` would report success for a build that fails.
