@@ -165,7 +165,7 @@ fn channel_answer(
 }
 
 /// Returns what a channel's secret is, for messages.
-fn secret_noun(scheme: Scheme) -> &'static str {
+pub(crate) fn secret_noun(scheme: Scheme) -> &'static str {
     match scheme {
         Scheme::Basic => "password",
         Scheme::Bearer | Scheme::Token => "token",
@@ -173,14 +173,14 @@ fn secret_noun(scheme: Scheme) -> &'static str {
 }
 
 /// Describes a `[[channel]]` entry, for messages.
-fn describe(config: &ChannelConfig, entry: &ChannelEntry) -> String {
+pub(crate) fn describe(config: &ChannelConfig, entry: &ChannelEntry) -> String {
     let path = config.path.display();
     let line = entry.line;
     format!("channel {} in {path}, line {line}", entry.pattern.as_str())
 }
 
 /// Looks up and checks the secret that `entry` names.
-fn channel_secret(
+pub(crate) fn channel_secret(
     env: &dyn Environment,
     config: &ChannelConfig,
     entry: &ChannelEntry,
@@ -303,7 +303,7 @@ fn write_response(response: &Response) -> Result<(), Error> {
 
 /// Prints `warning: <message>` on stderr, ignoring a failed write as there is nowhere left
 /// to report it.
-fn print_warning(message: &str) {
+pub(crate) fn print_warning(message: &str) {
     let _ = writeln!(io::stderr().lock(), "warning: {message}");
 }
 
