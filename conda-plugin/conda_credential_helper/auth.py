@@ -671,6 +671,6 @@ def rejection_message(status: int, url: str, credential: Credential) -> str:
         )
     return (
         f"{rejected} {key} is valid but has no access to this channel. Check that "
-        f"the key belongs to the organisation that owns the channel and that the "
-        f"organisation's subscription includes it."
+        f"the key belongs to the organization that owns the channel and that the "
+        f"organization's subscription includes it."
     )

@@ -105,8 +105,8 @@ def test_rejection_message_403():
         "https://repo.anaconda.cloud rejected "
         "https://repo.anaconda.cloud/repo/private/linux-64/x.conda with HTTP 403 "
         "Forbidden. The API key ****WXYZ (from env ANACONDA_AUTH_API_KEY) is valid but "
-        "has no access to this channel. Check that the key belongs to the organisation "
-        "that owns the channel and that the organisation's subscription includes it."
+        "has no access to this channel. Check that the key belongs to the organization "
+        "that owns the channel and that the organization's subscription includes it."
     )
 
 

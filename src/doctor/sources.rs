@@ -3,7 +3,7 @@
 use crate::anaconda::{Credential, Probe, inspect_sources};
 use crate::env::Environment;
 use crate::error::Error;
-use crate::source::SearchedPlaces;
+use crate::source::{Searched, SearchedPlaces};
 
 use super::kind::{self, key_kind};
 use super::report::{CredentialLine, Finding, SourceLine, SourceState};
@@ -40,7 +40,9 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
         };
         let line = match (probe, decided_by) {
             (Absent(places), _) => {
-                let detail = SearchedPlaces(places.clone()).to_string();
+                // The line already names the kind of place, so the detail gives the reasons.
+                let reasons: Vec<String> = places.iter().map(Searched::reason).collect();
+                let detail = reasons.join(", ");
                 searched.extend(places);
                 line(source.name, SourceState::NotSet, detail, None)
             }
@@ -94,7 +96,7 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
 /// The content of one source, reduced to the credential that represents it.
 enum SourceProbe {
     Found(Credential),
-    Absent(Vec<crate::source::Searched>),
+    Absent(Vec<Searched>),
     Invalid(Error),
 }
 
