@@ -1,11 +1,13 @@
 //! The credential part of `doctor`: each source's state and the credential chosen.
 
+use std::time::SystemTime;
+
 use crate::anaconda::{Credential, Probe, inspect_sources};
 use crate::env::Environment;
 use crate::error::Error;
+use crate::jwt::{self, ExpiryStatus};
 use crate::source::SearchedPlaces;
 
-use super::kind::{self, key_kind};
 use super::report::{CredentialLine, Finding, SourceLine, SourceState};
 
 /// The credential part of the report.
@@ -116,10 +118,16 @@ fn chosen(section: &mut SourcesSection, credential: &Credential) {
             .warnings
             .push(Finding::new("deprecated_source", warning));
     }
-    let kind = key_kind(&credential.secret);
+    let kind = if jwt::is_jwt(&credential.secret) {
+        "API key (JWT)"
+    } else {
+        "API key"
+    };
     let fingerprint = credential.secret.fingerprint();
-    let expires_at = kind.expires_at.map(kind::rfc3339);
-    if kind.expired_at(kind::now()) {
+    let expiry = jwt::expiry(&credential.secret);
+    let expires_at = expiry.map(jwt::Expiry::rfc3339);
+    let expired = expiry.map(|expiry| expiry.status(SystemTime::now()));
+    if expired == Some(ExpiryStatus::Expired) {
         let message = format!(
             "the API key {fingerprint} from {} expired at {}. Create a new API key in your Anaconda account and pass it as the ANACONDA_AUTH_API_KEY secret",
             credential.origin,
@@ -132,7 +140,7 @@ fn chosen(section: &mut SourcesSection, credential: &Credential) {
     section.credential = Some(CredentialLine {
         source: credential.origin.to_string(),
         fingerprint,
-        kind: kind.kind.to_owned(),
+        kind: kind.to_owned(),
         expires_at,
     });
 }
