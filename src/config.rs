@@ -18,9 +18,8 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::anaconda_config::type_name;
 use crate::channel::ChannelPattern;
-use crate::config_file::{self, ConfigError, FileRole};
+use crate::config_file::{self, ConfigError, FileRole, find, type_name};
 use crate::env::Environment;
 use crate::expand;
 use crate::header::Scheme;
@@ -319,13 +318,6 @@ impl Checker<'_> {
         let problem = format!("`{key}` is {}, expected {expected}", type_name(value));
         self.invalid(offset, problem, &format!("Write `{key}` as {expected}"))
     }
-}
-
-fn find<'a, 't>(table: &'a DeTable<'t>, key: &str) -> Option<&'a Spanned<DeValue<'t>>> {
-    table
-        .iter()
-        .find(|(name, _)| name.get_ref() == key)
-        .map(|(_, value)| value)
 }
 
 /// Returns whether `name` can name an environment variable and a file: ASCII letters,
