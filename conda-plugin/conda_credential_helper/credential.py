@@ -30,8 +30,9 @@ class HelperFailure(Exception):
 
 @dataclass(frozen=True)
 class Credential:
-    """Headers the helper returned for one URL, where their key came from, and the URL
-    prefix (``scope``) for which the same headers hold.
+    """Headers the helper returned for one URL, where their key came from, the URL
+    prefix (``scope``) for which the same headers hold, and what the key is (``kind``:
+    ``API key``, ``repo token``, or ``token`` or ``password`` for a custom channel).
 
     ``headers`` is left out of ``repr`` because it contains the key.
     """
@@ -39,6 +40,7 @@ class Credential:
     headers: Mapping[str, str] = field(repr=False)
     source: str | None = None
     scope: str | None = None
+    kind: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -48,6 +50,10 @@ class Credential:
     def describe_source(self) -> str:
         """Return the key's source for messages, or a placeholder when the helper sent none."""
         return self.source or "a source the helper did not name"
+
+    def describe_kind(self) -> str:
+        """Return the kind of key for messages, or ``credential`` when the helper sent none."""
+        return self.kind or "credential"
 
 
 def fingerprint(key: str) -> str:
@@ -90,8 +96,9 @@ def parse_helper_output(stdout: str) -> Credential:
     scope = document.get("scope")
     return Credential(
         headers=headers,
-        source=_clean_source(document.get("source")),
+        source=_clean_text(document.get("source")),
         scope=scope if isinstance(scope, str) else None,
+        kind=_clean_text(document.get("kind")),
     )
 
 
@@ -141,8 +148,9 @@ def _validate_header_value(name: str, value: str) -> None:
         raise HelperFailure(f"the value of header `{name}` starts or ends with whitespace")
 
 
-def _clean_source(source: object) -> str | None:
-    """Return the ``source`` field fit for one line of a message, or None when missing."""
-    if not isinstance(source, str) or not source.strip():
+def _clean_text(text: object) -> str | None:
+    """Return a text field such as ``source`` fit for one line of a message, or None when
+    it is missing or not a string."""
+    if not isinstance(text, str) or not text.strip():
         return None
-    return _CONTROL_CHARS.sub("?", source.strip())
+    return _CONTROL_CHARS.sub("?", text.strip())

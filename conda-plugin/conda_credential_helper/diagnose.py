@@ -2,8 +2,9 @@
 
 The health check runs ``conda-credential-helper doctor --json``, which reads the
 credential sources and conda's files and never contacts a server. The error hint
-names where the key comes from when a server rejects a request for Anaconda's channels.
-Like ``auth``, this module imports no conda, and nothing it returns contains a key.
+names where the credential comes from when a server rejects a request for Anaconda's
+channels. Like ``auth``, this module imports no conda, and nothing it returns contains a
+key.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ HEALTH_CHECK_NAME = "conda-credential-helper"
 
 DIAGNOSE_COMMANDS = (
     f"Run `{helper.BINARY_NAME} doctor` to see every credential source and the conda "
-    f"settings, and `{helper.BINARY_NAME} check` to test the key against the channel."
+    f"settings, and `{helper.BINARY_NAME} check` to test the credential against the channel."
 )
 
 
@@ -92,7 +93,7 @@ def health_lines(report: Mapping, channels: Iterable[str], verbose: bool = False
         lines.append(
             HealthLine(
                 True,
-                f"credential available: {credential.get('kind', 'key')} "
+                f"credential available: {credential.get('kind', 'credential')} "
                 f"{credential.get('fingerprint', '****')} from {credential.get('source')}{expiry}",
             )
         )
@@ -108,8 +109,9 @@ def error_hint(status: object, url: object) -> str | None:
     """Return the hint for conda's HTTP error, or None when it is not ours to explain.
 
     Only a 401 or 403 from repo.anaconda.cloud gets one. The plugin raises its own error
-    when a request that carried the helper's key is rejected, so conda's error means the
-    request went without it. The hint states that and names the source the helper would use.
+    when a request that carried the helper's credential is rejected, so conda's error means
+    the request went without it. The hint states that and names the credential the helper
+    would use and its source.
     """
     try:
         code = int(str(status))
@@ -124,13 +126,13 @@ def error_hint(status: object, url: object) -> str | None:
     try:
         credential = cache.credential_for(url)
     except HelperFailure as failure:
-        source = f"{helper.BINARY_NAME} has no usable key either: {failure.message}"
+        source = f"{helper.BINARY_NAME} has no usable credential either: {failure.message}"
     else:
         source = (
-            f"{helper.BINARY_NAME} would send the API key {credential.fingerprint} "
-            f"from {credential.describe_source()}."
+            f"{helper.BINARY_NAME} would send the {credential.describe_kind()} "
+            f"{credential.fingerprint} from {credential.describe_source()}."
         )
     return (
-        f"conda sent this request to {host} without the key from {helper.BINARY_NAME}, so "
+        f"conda sent this request to {host} without the credential from {helper.BINARY_NAME}, so "
         f"another auth handler or none applies to it. {source} {DIAGNOSE_COMMANDS}"
     )

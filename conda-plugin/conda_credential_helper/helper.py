@@ -279,10 +279,11 @@ def _log_credential(host: HostKey, credential: Credential) -> None:
         log.debug("%s returned no headers for %s", BINARY_NAME, host)
         return
     log.debug(
-        "%s returned header(s) %s for %s (key %s from %s)",
+        "%s returned header(s) %s for %s (%s %s from %s)",
         BINARY_NAME,
         ", ".join(credential.headers),
         host,
+        credential.describe_kind(),
         credential.fingerprint,
         credential.describe_source(),
     )
