@@ -14,6 +14,7 @@ use crate::check::{self, CheckArgs};
 use crate::config;
 use crate::doctor::{self, DoctorArgs};
 use crate::env::ProcessEnv;
+use crate::exec::{self, ExecArgs};
 use crate::get::{self, GetArgs};
 use crate::install::{self, ExactChannelProblem, InstallError};
 use crate::vars::{LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR};
@@ -40,6 +41,8 @@ struct Cli {
 enum Command {
     /// Read a Bazel credential-helper request on stdin and print the headers for its URL
     Get(GetArgs),
+    /// Run a command with a temporary auth file for rattler, pixi and micromamba
+    Exec(ExecArgs),
     /// Register the conda plugin and its channel settings in conda's base environment, offline
     Install(InstallArgs),
     /// Remove the files that `install` wrote
@@ -83,6 +86,10 @@ pub fn main() -> ExitCode {
             init_logging(cli.verbose, "off");
             get::run(args, &ProcessEnv).map_err(|error| print_error(&error.to_string()))
         }
+        Command::Exec(args) => {
+            init_logging(cli.verbose, "warn");
+            return run_exec(args);
+        }
         Command::Install(args) => {
             init_logging(cli.verbose, "warn");
             run_install(args).map_err(|error| print_error_chain(error.as_ref()))
@@ -119,6 +126,17 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+/// Runs `exec` and exits with the command's exit code, or reports why it could not run.
+fn run_exec(args: &ExecArgs) -> ExitCode {
+    match exec::run(args, &ProcessEnv) {
+        Ok(exit_code) => ExitCode::from(exit_code),
+        Err(error) => {
+            print_error(&error.to_string());
+            ExitCode::from(error.exit_code())
+        }
     }
 }
 
@@ -174,11 +192,18 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::from(EXIT_USAGE);
     }
+    // The first paragraph is the message; a missing argument is named on its second line.
     let rendered = error.to_string();
-    let first_line = rendered.lines().next().unwrap_or_default();
-    let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = paragraph.join(" ");
+    let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let separator = if message.ends_with('.') { " " } else { ". " };
     print_error(&format!(
-        "{message}. Run `conda-credential-helper --help` for usage"
+        "{message}{separator}Run `conda-credential-helper --help` for usage"
     ));
     ExitCode::from(EXIT_USAGE)
 }

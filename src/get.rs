@@ -167,14 +167,14 @@ fn channel_answer(
 }
 
 /// Describes a `[[channel]]` entry, for messages.
-fn describe(config: &ChannelConfig, entry: &ChannelEntry) -> String {
+pub(crate) fn describe(config: &ChannelConfig, entry: &ChannelEntry) -> String {
     let path = config.path.display();
     let line = entry.line;
     format!("channel {} in {path}, line {line}", entry.pattern.as_str())
 }
 
 /// Looks up and checks the secret that `entry` names.
-fn channel_secret(
+pub(crate) fn channel_secret(
     env: &dyn Environment,
     config: &ChannelConfig,
     entry: &ChannelEntry,
@@ -300,7 +300,7 @@ fn write_response(response: &Response) -> Result<(), Error> {
 
 /// Prints `warning: <message>` on stderr, ignoring a failed write as there is nowhere left
 /// to report it.
-fn print_warning(message: &str) {
+pub(crate) fn print_warning(message: &str) {
     let _ = writeln!(io::stderr().lock(), "warning: {message}");
 }
 

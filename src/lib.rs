@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod dotenv;
 pub mod env;
 pub mod error;
+pub mod exec;
 pub mod expand;
 pub mod file;
 pub mod fnmatch;

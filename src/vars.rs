@@ -48,6 +48,21 @@ pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 /// Anaconda's private repository, whose default credential is an organization's repo token.
 pub const ANACONDA_REPO_HOST: &str = "repo.anaconda.cloud";
 
+/// Environment variable that `exec` sets to the auth file for rattler, pixi and py-rattler.
+pub const RATTLER_AUTH_FILE_VAR: &str = "RATTLER_AUTH_FILE";
+
+/// XDG base directory for data files, where micromamba 2 puts its default root prefix.
+pub const XDG_DATA_HOME_VAR: &str = "XDG_DATA_HOME";
+
+/// XDG base directory for caches.
+pub const XDG_CACHE_HOME_VAR: &str = "XDG_CACHE_HOME";
+
+/// XDG directory for the user's runtime files, the first choice for `exec`'s auth file.
+pub const XDG_RUNTIME_DIR_VAR: &str = "XDG_RUNTIME_DIR";
+
+/// Environment variable that names the temporary directory.
+pub const TMPDIR_VAR: &str = "TMPDIR";
+
 /// Anaconda's public repository hosts, which anaconda-auth sends the API key too.
 pub const ANACONDA_PUBLIC_HOSTS: [&str; 2] = ["repo.anaconda.com", "repo.continuum.io"];
 

@@ -554,3 +554,141 @@ fn tunnel(mut client: TcpStream, forward_port: u16, seen: &Mutex<Vec<String>>) {
     let _ = std::io::copy(&mut upstream_read, &mut client_write);
     let _ = forward.join();
 }
+
+#[test]
+fn check_userinfo_dropped_single_header() {
+    let (front, repo) = Front::fake_repo();
+
+    let run = run(&mut front.check(&["https://user:pw@repo.anaconda.cloud/repo/main"]));
+
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Note: the user name and password in the channel URL are ignored"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("pw@"), "{}", run.stdout);
+    let received = front._runtime.block_on(repo.received());
+    assert_eq!(received.len(), 1);
+    let values: Vec<_> = received[0].headers.get_all("authorization").iter().collect();
+    assert_eq!(values, [format!("Bearer {KEY}").as_str()]);
+}
+
+#[test]
+fn check_query_and_fragment_dropped() {
+    let (front, repo) = Front::fake_repo();
+
+    let run = run(&mut front.check(&["https://repo.anaconda.cloud/repo/main?x=1#f"]));
+
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(run.stdout.starts_with(&format!("GET {REPODATA_URL}\n")));
+    assert!(run.stdout.contains("query and fragment"), "{}", run.stdout);
+    let received = front._runtime.block_on(repo.received());
+    assert_eq!(received[0].url.path(), "/repo/main/noarch/repodata.json");
+    assert_eq!(received[0].url.query(), None);
+}
+
+#[test]
+fn check_connect_to_trailing_dot_upper_case() {
+    let (front, _repo) = Front::fake_repo();
+    let connect_to = format!("REPO.anaconda.cloud.=127.0.0.1:{}", front.front.port);
+
+    for channel in [
+        "https://repo.anaconda.cloud/repo/main",
+        "https://repo.anaconda.cloud./repo/main",
+    ] {
+        let run = run(base_command(front.dir.path())
+            .args(["check", channel, "--connect-to", &connect_to])
+            .env("SSL_CERT_FILE", &front.ca));
+
+        assert_eq!(run.code, Some(0), "{channel}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn check_invalid_proxy_variable_fails() {
+    let (front, repo) = Front::fake_repo();
+
+    for variable in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY", "all_proxy"] {
+        let run = run(front.check(&[]).env(variable, "::not a url"));
+
+        assert_eq!(run.code, Some(1), "{variable}: {}", run.stdout);
+        assert_eq!(run.stdout, "", "{variable}");
+        assert!(
+            run.stderr
+                .starts_with(&format!("error: {variable} is not a valid proxy URL")),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+    assert!(front._runtime.block_on(repo.received()).is_empty());
+}
+
+#[test]
+fn check_ca_bundle_directory() {
+    let (front, _repo) = Front::fake_repo();
+    let certs = front.dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::copy(&front.ca, certs.join("test-ca.pem")).unwrap();
+    std::os::unix::fs::symlink(certs.join("test-ca.pem"), certs.join("0a1b2c3d.0")).unwrap();
+    std::fs::write(certs.join("README"), "not a certificate\n").unwrap();
+
+    let run = run(front
+        .check(&[])
+        .env_remove("SSL_CERT_FILE")
+        .env("REQUESTS_CA_BUNDLE", &certs));
+
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let expected = format!("CA certificates: {} (from REQUESTS_CA_BUNDLE)", certs.display());
+    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+}
+
+#[test]
+fn check_truststore_uses_system_store() {
+    let (front, _repo) = Front::fake_repo();
+
+    // The system store honours SSL_CERT_FILE, as OpenSSL does, so the test CA is in it.
+    let run = run(front.check(&[]).env("CONDA_SSL_VERIFY", "truststore"));
+
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "CA certificates: the system trust store (ssl_verify truststore in CONDA_SSL_VERIFY)"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn check_timeout_zero_message() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let run = run(base_command(dir.path()).args(["check", "--timeout", "0"]));
+
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains(
+            "`0` is out of range: the time limit must be more than 0 and at most 3600 seconds"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_invalid_channel_shows_value() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let run = run(base_command(dir.path()).args(["check", "main"]));
+
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .starts_with("error: `main` is not an http or https URL. Pass a channel URL"),
+        "{}",
+        run.stderr
+    );
+}

@@ -808,7 +808,7 @@ fn missing_subcommand_prints_usage() {
         "{}",
         run.stderr
     );
-    for command in ["get", "install", "uninstall"] {
+    for command in ["get", "exec", "install", "uninstall"] {
         assert!(
             run.stderr.contains(command),
             "{command} missing: {}",

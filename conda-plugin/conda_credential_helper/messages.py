@@ -21,7 +21,7 @@ _UNAUTHORIZED = {
     # An API key in the variable, secret file or .env comes before every keyring.
     "repo token": (
         "it is expired, revoked or not a valid token. Store a new repo token for the "
-        "organisation in that keyring, or create an API key in your Anaconda account and "
+        "organization in that keyring, or create an API key in your Anaconda account and "
         "pass it as the ANACONDA_AUTH_API_KEY secret, which the helper uses instead of the "
         "keyring."
     ),
@@ -42,12 +42,12 @@ _UNAUTHORIZED_OTHER = (
 # The fix when a server rejects a valid credential with 403, by kind of credential.
 _FORBIDDEN = {
     "API key": (
-        "Check that the key belongs to the organisation that owns the channel and that the "
-        "organisation's subscription includes it."
+        "Check that the key belongs to the organization that owns the channel and that the "
+        "organization's subscription includes it."
     ),
     "repo token": (
-        "Check that the token belongs to the organisation that owns the channel and that the "
-        "organisation's subscription includes it."
+        "Check that the token belongs to the organization that owns the channel and that the "
+        "organization's subscription includes it."
     ),
 }
 _FORBIDDEN_OTHER = "Check that its account may read this channel on the server."

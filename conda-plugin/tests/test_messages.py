@@ -107,8 +107,8 @@ def test_rejection_message_403():
         "https://repo.anaconda.cloud rejected "
         "https://repo.anaconda.cloud/repo/private/linux-64/x.conda with HTTP 403 "
         "Forbidden. The API key ****WXYZ (from env ANACONDA_AUTH_API_KEY) is valid but "
-        "has no access to this channel. Check that the key belongs to the organisation "
-        "that owns the channel and that the organisation's subscription includes it."
+        "has no access to this channel. Check that the key belongs to the organization "
+        "that owns the channel and that the organization's subscription includes it."
     )
 
 
@@ -134,10 +134,10 @@ def test_rejection_message_repo_token():
     forbidden = auth.rejection_message(403, "https://repo.anaconda.cloud/repo/o/x", credential)
 
     assert "The repo token ****WXYZ (from keyring file /h/.anaconda/keyring" in unauthorized
-    assert "not a valid token. Store a new repo token for the organisation" in unauthorized
+    assert "not a valid token. Store a new repo token for the organization" in unauthorized
     assert "pass it as the ANACONDA_AUTH_API_KEY secret" in unauthorized
     assert "API key ****" not in unauthorized
-    assert "Check that the token belongs to the organisation" in forbidden
+    assert "Check that the token belongs to the organization" in forbidden
 
 
 CHANNEL_SOURCE = "environment variable CHANNEL_TOKEN (channel https://c.example/* in /c.toml, line 2)"
@@ -171,7 +171,7 @@ def test_rejection_message_channel_password():
     assert "Check the `username` of the channel's [[channel]] table" in unauthorized
     assert "Anaconda" not in unauthorized
     assert "is valid but has no access to this channel. Check that its account" in forbidden
-    assert "organisation" not in forbidden
+    assert "organization" not in forbidden
 
 
 def test_rejection_message_without_kind():

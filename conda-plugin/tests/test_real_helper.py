@@ -166,7 +166,7 @@ def test_real_helper_custom_password_forbidden(real_helper, monkeypatch, http_se
     assert message.startswith(f"{server.url} rejected {url} with HTTP 403 Forbidden. The password ")
     assert f"(from environment variable CHANNEL_PASSWORD ({channel})) is valid" in message
     assert "Check that its account may read this channel on the server." in message
-    assert "organisation" not in message
+    assert "organization" not in message
     assert KEY not in message
 
 
@@ -184,4 +184,4 @@ def test_real_helper_repo_token_rejected(real_helper, tmp_path):
     assert credential.kind == "repo token"
     assert "The repo token ****6789 (from keyring file " in message
     assert "repo token of org org-a)) was not accepted" in message
-    assert "Store a new repo token for the organisation" in message
+    assert "Store a new repo token for the organization" in message

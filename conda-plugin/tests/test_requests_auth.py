@@ -95,7 +95,7 @@ def test_auth_403_names_host_status_source_and_fingerprint(
     assert message.startswith(f"{server.url} rejected {url} with HTTP 403 Forbidden.")
     assert f"{FINGERPRINT} (from env ANACONDA_AUTH_API_KEY)" in message
     assert "no access to this channel" in message
-    assert "organisation" in message
+    assert "organization" in message
     assert KEY not in message
 
 

@@ -7,7 +7,7 @@ use crate::env::Environment;
 use crate::error::Error;
 use crate::jwt::{self, ExpiryStatus};
 use crate::kind::CredentialKind;
-use crate::source::SearchedPlaces;
+use crate::source::{Searched, SearchedPlaces};
 
 use super::report::{CredentialLine, Finding, SourceLine, SourceState};
 
@@ -46,7 +46,9 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
         };
         let line = match (probe, decided_by) {
             (Absent(places), _) => {
-                let detail = SearchedPlaces(places.clone()).to_string();
+                // The line already names the kind of place, so the detail gives the reasons.
+                let reasons: Vec<String> = places.iter().map(Searched::reason).collect();
+                let detail = reasons.join(", ");
                 searched.extend(places);
                 line(source.name, SourceState::NotSet, detail, None)
             }
@@ -100,7 +102,7 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
 /// The content of one source, reduced to the credential that represents it.
 enum SourceProbe {
     Found(Credential, CredentialKind),
-    Absent(Vec<crate::source::Searched>),
+    Absent(Vec<Searched>),
     Invalid(Error),
 }
 

@@ -214,7 +214,7 @@ fn remove_stale(
 
         if dist.dir != current_dir && dist.dir.exists() {
             tracing::warn!(
-                "kept `{}` because it holds files that install did not write",
+                "kept `{}` because it contains files that install did not write",
                 dist.dir.display()
             );
         }

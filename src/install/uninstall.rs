@@ -42,7 +42,7 @@ pub fn uninstall(
 
     for dir in &removal.kept {
         tracing::warn!(
-            "kept `{}` because it holds files that install did not write",
+            "kept `{}` because it contains files that install did not write",
             dir.display()
         );
     }
