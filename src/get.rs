@@ -227,29 +227,10 @@ fn respond(
     };
 
     let mut warnings = Vec::new();
-    let expiry = (scheme == Scheme::Bearer)
-        .then(|| jwt::expiry(&credential.secret))
-        .flatten();
-    if let Some(expiry) = expiry {
-        let date = expiry.rfc3339();
-        match expiry.status(now) {
-            ExpiryStatus::Expired => {
-                return Err(Error::Expired {
-                    kind,
-                    origin: origin.clone(),
-                    expired_at: date,
-                });
-            }
-            ExpiryStatus::ExpiresSoon(left) => {
-                let hours = left.as_secs() / 3600;
-                let minutes = left.as_secs() % 3600 / 60;
-                warnings.push(format!(
-                    "the {kind} from {origin} expires at {date}, in {hours} h {minutes} min; replace it soon"
-                ));
-            }
-            ExpiryStatus::Valid => {}
-        }
-    }
+    let expiry = match scheme {
+        Scheme::Bearer => check_expiry(credential, kind, now, &mut warnings)?,
+        Scheme::Token | Scheme::Basic => None,
+    };
 
     let response = Response {
         authorization: Some(authorization),
@@ -259,6 +240,41 @@ fn respond(
         scope: None,
     };
     Ok(Answer { response, warnings })
+}
+
+/// Checks the expiry of a credential that is a JWT, and returns the expiry when it has one.
+///
+/// An expired credential is an error, and one that expires within a day adds a warning to
+/// `warnings`.
+pub(crate) fn check_expiry(
+    credential: &Credential,
+    kind: CredentialKind,
+    now: SystemTime,
+    warnings: &mut Vec<String>,
+) -> Result<Option<jwt::Expiry>, Error> {
+    let Some(expiry) = jwt::expiry(&credential.secret) else {
+        return Ok(None);
+    };
+    let date = expiry.rfc3339();
+    let origin = &credential.origin;
+    match expiry.status(now) {
+        ExpiryStatus::Expired => {
+            return Err(Error::Expired {
+                kind,
+                origin: origin.clone(),
+                expired_at: date,
+            });
+        }
+        ExpiryStatus::ExpiresSoon(left) => {
+            let hours = left.as_secs() / 3600;
+            let minutes = left.as_secs() % 3600 / 60;
+            warnings.push(format!(
+                "the {kind} from {origin} expires at {date}, in {hours} h {minutes} min; replace it soon"
+            ));
+        }
+        ExpiryStatus::Valid => {}
+    }
+    Ok(Some(expiry))
 }
 
 /// Builds the answer with `Basic base64(<username>:<password>)`.
