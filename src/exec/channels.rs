@@ -258,6 +258,17 @@ pub fn check_channels(channels: &[ChannelCredential], mamba: bool) -> Result<(),
     Ok(())
 }
 
+/// Builds a channel credential from a test variable, for the tests of the auth files.
+#[cfg(test)]
+pub fn test_channel(url: &str, authentication: Authentication) -> ChannelCredential {
+    ChannelCredential {
+        url: Url::parse(url).unwrap(),
+        authentication,
+        origin: Origin::EnvVar("TEST".to_owned()),
+        allow_insecure_http: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs;
