@@ -282,7 +282,8 @@ pub fn invalid(setting: Setting<'_>, origin: Origin, problem: ValueProblem) -> E
     }
 }
 
-/// Reads `NAME=` from `.env` in the working directory, if both exist.
+/// Reads `NAME=` from `.env` in the working directory, if both exist, with `${VAR}`
+/// references expanded as python-dotenv expands them for anaconda-auth.
 pub fn from_dotenv(
     env: &dyn Environment,
     setting: Setting<'_>,
@@ -317,7 +318,7 @@ pub fn from_dotenv(
     // Other lines may be in another encoding, so decode leniently and reject the value
     // only if it contains a replaced byte.
     let text = String::from_utf8_lossy(&bytes);
-    let assignment = match dotenv::find(&text, setting.name) {
+    let assignment = match dotenv::find_expanded(&text, setting.name, env) {
         Ok(Some(assignment)) => assignment,
         Ok(None) => {
             let name = setting.name.to_owned();

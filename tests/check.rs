@@ -571,7 +571,11 @@ fn check_userinfo_dropped_single_header() {
     assert!(!run.stdout.contains("pw@"), "{}", run.stdout);
     let received = front._runtime.block_on(repo.received());
     assert_eq!(received.len(), 1);
-    let values: Vec<_> = received[0].headers.get_all("authorization").iter().collect();
+    let values: Vec<_> = received[0]
+        .headers
+        .get_all("authorization")
+        .iter()
+        .collect();
     assert_eq!(values, [format!("Bearer {KEY}").as_str()]);
 }
 
@@ -610,7 +614,13 @@ fn check_connect_to_trailing_dot_upper_case() {
 fn check_invalid_proxy_variable_fails() {
     let (front, repo) = Front::fake_repo();
 
-    for variable in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY", "all_proxy"] {
+    for variable in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
         let run = run(front.check(&[]).env(variable, "::not a url"));
 
         assert_eq!(run.code, Some(1), "{variable}: {}", run.stdout);
@@ -641,7 +651,10 @@ fn check_ca_bundle_directory() {
         .env("REQUESTS_CA_BUNDLE", &certs));
 
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
-    let expected = format!("CA certificates: {} (from REQUESTS_CA_BUNDLE)", certs.display());
+    let expected = format!(
+        "CA certificates: {} (from REQUESTS_CA_BUNDLE)",
+        certs.display()
+    );
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
 }
 

@@ -251,6 +251,23 @@ fn key_from_dotenv() {
 }
 
 #[test]
+fn dotenv_expands_braced_references() {
+    let sandbox = Sandbox::new().var("KEY_PREFIX", "dotenv");
+    let suffix = DOTENV_KEY.strip_prefix("dotenv").unwrap();
+    sandbox.write_dotenv(format!(
+        "SUFFIX={suffix}\n{API_KEY_VAR}=${{KEY_PREFIX}}${{SUFFIX}}${{UNSET:-}}\n"
+    ));
+    assert_success(&sandbox.get(REPO_URI), &bearer_json(DOTENV_KEY));
+}
+
+#[test]
+fn dotenv_keeps_dollar_name_without_braces() {
+    let sandbox = Sandbox::new().var("KEY_PREFIX", "dotenv");
+    sandbox.write_dotenv(format!("{API_KEY_VAR}=$KEY_PREFIX-1234\n"));
+    assert_success(&sandbox.get(REPO_URI), &bearer_json("$KEY_PREFIX-1234"));
+}
+
+#[test]
 fn with_source_names_env() {
     let sandbox = Sandbox::new().var(API_KEY_VAR, ENV_KEY);
     let source = "environment variable ANACONDA_AUTH_API_KEY";

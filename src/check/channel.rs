@@ -130,7 +130,10 @@ mod tests {
                 "{channel}"
             );
             assert_eq!(repodata.notes.len(), 1, "{channel}");
-            assert!(repodata.notes[0].contains("query and fragment"), "{channel}");
+            assert!(
+                repodata.notes[0].contains("query and fragment"),
+                "{channel}"
+            );
         }
     }
 
@@ -151,7 +154,9 @@ mod tests {
         let error = repodata_url("main").unwrap_err();
         assert_eq!(
             error.to_string(),
-            format!("`main` is not an http or https URL. Pass a channel URL such as {DEFAULT_CHANNEL}")
+            format!(
+                "`main` is not an http or https URL. Pass a channel URL such as {DEFAULT_CHANNEL}"
+            )
         );
         assert_eq!(repodata_url("").unwrap_err().shown, "");
         assert_eq!(repodata_url("a\nb").unwrap_err().shown, "a\\nb");

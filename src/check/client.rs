@@ -69,7 +69,10 @@ impl fmt::Display for TrustSource {
                 write!(f, "{} (from {setting})", path.display())
             }
             TrustSource::System { setting } => {
-                write!(f, "the system trust store (ssl_verify truststore in {setting})")
+                write!(
+                    f,
+                    "the system trust store (ssl_verify truststore in {setting})"
+                )
             }
             TrustSource::Disabled { setting } => {
                 write!(

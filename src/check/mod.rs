@@ -231,7 +231,10 @@ mod tests {
         }
         assert_eq!(
             parse_seconds("0"),
-            Err("`0` is out of range: the time limit must be more than 0 and at most 3600 seconds".to_owned())
+            Err(
+                "`0` is out of range: the time limit must be more than 0 and at most 3600 seconds"
+                    .to_owned()
+            )
         );
     }
 }
