@@ -172,8 +172,9 @@ fn check_other_key_forbidden() {
 
     assert_eq!(run.code, Some(1));
     assert!(
-        result_line(&run)
-            .starts_with("Result: HTTP 403 Forbidden: the API key is valid but has no access"),
+        result_line(&run).starts_with(
+            "Result: HTTP 403 Forbidden: the API key from environment variable ANACONDA_AUTH_API_KEY is valid but has no access"
+        ),
         "{}",
         run.stdout
     );
@@ -205,6 +206,87 @@ fn check_rejected_key_unauthorized() {
         run.stdout
     );
     assert!(result_line(&run).ends_with("pass it as the ANACONDA_AUTH_API_KEY secret"));
+}
+
+/// A plain HTTP server on loopback that returns one status to every request, and the
+/// runtime that drives it.
+struct PlainServer {
+    server: MockServer,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl PlainServer {
+    fn answering(status: u16) -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(async {
+            let server = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(status))
+                .mount(&server)
+                .await;
+            server
+        });
+        PlainServer { server, runtime }
+    }
+
+    /// Returns the `Authorization` values of the requests received so far.
+    fn authorizations(&self) -> Vec<Option<String>> {
+        let received = self.runtime.block_on(self.server.received_requests());
+        fake_repo::authorization_values(&received.unwrap_or_default())
+    }
+}
+
+/// Writes a config file with one `[[channel]]` table for every URL under `server`, and
+/// returns its path and the channel's description in `get --with-source`.
+fn write_channel_config(dir: &Path, server: &MockServer, table: &str) -> (PathBuf, String) {
+    let path = dir.join("config.toml");
+    let pattern = format!("{}/*", server.uri());
+    let text = format!("[[channel]]\nurl = \"{pattern}\"\n{table}allow_insecure_http = true\n");
+    std::fs::write(&path, text).unwrap();
+    let description = format!("channel {pattern} in {}, line 2", path.display());
+    (path, description)
+}
+
+#[test]
+fn check_custom_channel_token_unauthorized() {
+    let server = PlainServer::answering(401);
+    let dir = tempfile::tempdir().unwrap();
+    let table = "scheme = \"Bearer\"\nsecret = \"CHANNEL_TOKEN\"\n";
+    let (config, channel) = write_channel_config(dir.path(), &server.server, table);
+
+    let run = run(base_command(dir.path())
+        .args(["check", &format!("{}/chan", server.server.uri())])
+        .env("CONDA_CREDENTIAL_HELPER_CONFIG", &config)
+        .env("CHANNEL_TOKEN", KEY));
+
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let expected = format!(
+        "Result: HTTP 401 Unauthorized: the server did not accept the token from environment variable CHANNEL_TOKEN ({channel}); it is expired, revoked or not valid for this server. Put a token that the server accepts there, and check that the `scheme` of the channel's [[channel]] table is the one the server expects"
+    );
+    assert_eq!(result_line(&run), expected);
+    assert!(!run.stdout.contains("API key"), "{}", run.stdout);
+    assert_eq!(server.authorizations(), vec![Some(format!("Bearer {KEY}"))]);
+}
+
+#[test]
+fn check_custom_channel_password_forbidden() {
+    let server = PlainServer::answering(403);
+    let dir = tempfile::tempdir().unwrap();
+    let table = "scheme = \"Basic\"\nusername = \"builder\"\nsecret = \"CHANNEL_PASSWORD\"\n";
+    let (config, channel) = write_channel_config(dir.path(), &server.server, table);
+
+    let run = run(base_command(dir.path())
+        .args(["check", &format!("{}/chan", server.server.uri())])
+        .env("CONDA_CREDENTIAL_HELPER_CONFIG", &config)
+        .env("CHANNEL_PASSWORD", KEY));
+
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let expected = format!(
+        "Result: HTTP 403 Forbidden: the password from environment variable CHANNEL_PASSWORD ({channel}) is valid but has no access to this channel. Check that its account may read this channel on the server"
+    );
+    assert_eq!(result_line(&run), expected);
+    assert!(!run.stdout.contains("API key"), "{}", run.stdout);
+    assert_eq!(server.authorizations().len(), 1);
 }
 
 #[test]

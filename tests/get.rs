@@ -175,10 +175,10 @@ fn bearer_json(key: &str) -> String {
     format!("{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}}}}\n")
 }
 
-/// The response of `get --with-source` for a key that serves the whole repository host.
+/// The response of `get --with-source` for an API key that serves the whole repository host.
 fn bearer_json_with_source(key: &str, source: &str) -> String {
     format!(
-        "{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}},\"source\":\"{source}\",\
+        "{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}},\"kind\":\"API key\",\"source\":\"{source}\",\
          \"scope\":\"https://repo.anaconda.cloud/\"}}\n"
     )
 }

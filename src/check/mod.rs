@@ -1,10 +1,10 @@
-//! `check`: one live request for a channel's `noarch/repodata.json` with the key, and the
-//! meaning of the response.
+//! `check`: one live request for a channel's `noarch/repodata.json` with the credential,
+//! and the meaning of the response.
 //!
 //! The request goes through reqwest with rustls. It honours `HTTPS_PROXY` and `NO_PROXY`,
 //! trusts the CA bundle conda would use (see [`client::trust_source`]), follows no
 //! redirects and stops after the time limit. The `Authorization` header is marked
-//! sensitive, and the output shows the key only as a fingerprint.
+//! sensitive, and the output shows the credential only as a fingerprint.
 
 pub mod channel;
 pub mod client;
@@ -29,7 +29,7 @@ use crate::vars::DEFAULT_CHANNEL;
 
 use channel::{InvalidChannel, RepodataUrl, repodata_url};
 use client::{ClientSettings, ConnectTo, ProxyError};
-use verdict::{Outcome, Verdict};
+use verdict::{Outcome, Sent, Verdict};
 
 /// Default time limit for the request, in seconds.
 const DEFAULT_TIMEOUT: &str = "10";
@@ -68,7 +68,7 @@ pub enum CheckError {
     #[error(transparent)]
     Proxy(#[from] ProxyError),
 
-    /// The key could not be read.
+    /// The credential could not be read.
     #[error(transparent)]
     Credential(#[from] Error),
 
@@ -130,7 +130,12 @@ pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> 
         client::build(&client_settings).map_err(|error| CheckError::Trust(error.message))?;
     let outcome = send(&client, &url, authorization.as_ref());
     let host = url.host_str().unwrap_or_default();
-    let Verdict { ok, text } = verdict::explain(&outcome, host, authorization.is_some());
+    let sent = answer.response.kind.filter(|_| authorization.is_some());
+    let sent = sent.map(|kind| Sent {
+        kind,
+        source: &source,
+    });
+    let Verdict { ok, text } = verdict::explain(&outcome, host, sent);
     print(&format!("Result: {text}"))?;
     Ok(ok)
 }
@@ -172,7 +177,7 @@ fn send(
             request.headers_mut().insert(AUTHORIZATION, value);
         }
     } else {
-        tracing::debug!("requesting {shown} without a key");
+        tracing::debug!("requesting {shown} without a credential");
     }
 
     let started = Instant::now();

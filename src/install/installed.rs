@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use super::InstallError;
+use super::atomic::parent_of;
 use super::dist_info;
 use super::package::PACKAGE_DIR;
 
@@ -272,10 +273,6 @@ fn read_error(path: &Path, source: io::Error) -> InstallError {
         path: path.to_path_buf(),
         source,
     }
-}
-
-fn parent_of(path: &Path) -> &Path {
-    path.parent().unwrap_or(Path::new("."))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::atomic;
+use super::atomic::{self, parent_of};
 use super::installed::{self, InstalledDist, Removal};
 use super::package::PACKAGE_DIR;
 use super::prefix::{self, CondaPrefix};
@@ -197,8 +197,4 @@ fn warn_about_kept(removal: &Removal) {
             dir.display()
         );
     }
-}
-
-fn parent_of(path: &Path) -> &Path {
-    path.parent().unwrap_or(Path::new("."))
 }
