@@ -1,9 +1,10 @@
 //! Checks the static release binary: no dynamic loader, no shared library, the size budget,
 //! and a working `get` in an empty root that contains only the binary and a secret file.
 //!
-//! Building that binary takes about a minute on 2 cores, so `cargo test` does not do it. The tests
-//! that need it are ignored by default. `scripts/test` runs `scripts/build-static`, passes
-//! the path in `CONDA_CREDENTIAL_HELPER_STATIC_BIN` and runs them with `--include-ignored`.
+//! Building that binary takes about a minute on 2 cores, so `cargo test` does not do it,
+//! and the tests that need it are ignored by default. `scripts/test` runs
+//! `scripts/build-static`, passes the path in `CONDA_CREDENTIAL_HELPER_STATIC_BIN` and runs
+//! them with `--ignored`.
 
 #[path = "static_binary/elf.rs"]
 mod elf;
