@@ -13,7 +13,7 @@ use tracing_subscriber::EnvFilter;
 use crate::env::ProcessEnv;
 use crate::get::{self, GetArgs};
 use crate::install;
-use crate::vars::LOG_FILTER_VAR;
+use crate::vars::{LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR};
 
 /// Exit code for a failed command.
 const EXIT_FAILURE: u8 = 1;
@@ -113,17 +113,18 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
 }
 
 /// Sends tracing output to stderr at `default_level`, debug with `-v`, trace with `-vv`,
-/// and with the filter in `RUST_LOG` when that is set and valid.
+/// or with the first valid filter in `RUST_LOG` or `CONDA_CREDENTIAL_HELPER_LOG`.
 fn init_logging(verbose: u8, default_level: &str) {
     let level = match verbose {
         0 => default_level,
         1 => "debug",
         _ => "trace",
     };
-    let filter = std::env::var(LOG_FILTER_VAR)
-        .ok()
+    let filter = [LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
         .filter(|directives| !directives.is_empty())
-        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .find_map(|directives| EnvFilter::try_new(directives).ok())
         .unwrap_or_else(|| EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -29,6 +29,10 @@ pub const HELPER_BIN_VAR: &str = "CONDA_CREDENTIAL_HELPER_BIN";
 /// Environment variable with tracing filter directives, which overrides `-v` and `-vv`.
 pub const LOG_FILTER_VAR: &str = "RUST_LOG";
 
+/// Environment variable with tracing filter directives, such as `debug`, that the conda
+/// plugin passes to the binary. `RUST_LOG` takes precedence over it.
+pub const PLUGIN_LOG_FILTER_VAR: &str = "CONDA_CREDENTIAL_HELPER_LOG";
+
 /// Maximum size in bytes of an API key value, and of a secret file, before trimming.
 pub const MAX_KEY_BYTES: usize = 16 * 1024;
 

@@ -840,6 +840,23 @@ fn verbose_logs_source_and_redacted_url() {
 }
 
 #[test]
+fn plugin_log_variable_enables_debug() {
+    let sandbox = Sandbox::new()
+        .var(API_KEY_VAR, ENV_KEY)
+        .var("CONDA_CREDENTIAL_HELPER_LOG", "debug");
+    let run = sandbox.get(REPO_URI);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert_eq!(run.stdout, bearer_json(ENV_KEY));
+    assert!(
+        run.stderr
+            .contains("from environment variable ANACONDA_AUTH_API_KEY"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(MARK), "{}", run.stderr);
+}
+
+#[test]
 fn rust_log_enables_trace_without_key() {
     let sandbox = Sandbox::new()
         .var(API_KEY_VAR, ENV_KEY)

@@ -1,0 +1,161 @@
+"""The per-process cache: one helper run per host, shared by handlers and threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+
+from conda_credential_helper import auth
+
+KEY = "cache-test-key-0123456789"
+
+
+@pytest.fixture
+def counting_helper(write_helper, tmp_path):
+    """Write a stand-in helper that appends a line to a file per run; return that file."""
+    runs = tmp_path / "runs"
+    runs.touch()
+
+    def write(body: str):
+        write_helper(f"echo run >> '{runs}'\n{body}")
+        return runs
+
+    return write
+
+
+HEADERS_SCRIPT = (
+    "cat > /dev/null\n"
+    f"""printf '%s' '{{"headers":{{"Authorization":["Bearer {KEY}"]}},"source":"s"}}'\n"""
+)
+SLOW_HEADERS_SCRIPT = "sleep 0.5\n" + HEADERS_SCRIPT
+FAILURE_SCRIPT = (
+    "cat > /dev/null\necho 'error: no key found. Set ANACONDA_AUTH_API_KEY.' >&2\nexit 1\n"
+)
+
+
+def run_count(runs) -> int:
+    return len(runs.read_text().splitlines())
+
+
+def prepare(url: str) -> requests.PreparedRequest:
+    return requests.Request("GET", url).prepare()
+
+
+def test_cache_shared_across_handler_objects(counting_helper):
+    runs = counting_helper(HEADERS_SCRIPT)
+
+    for _ in range(3):
+        handler = auth.CredentialHelperAuth()
+        request = handler(prepare("https://repo.anaconda.cloud/repo/main/a.json"))
+        assert request.headers["Authorization"] == f"Bearer {KEY}"
+
+    assert run_count(runs) == 1
+
+
+def test_cache_normalizes_host(counting_helper):
+    runs = counting_helper(HEADERS_SCRIPT)
+
+    for url in (
+        "https://repo.anaconda.cloud/a",
+        "https://REPO.Anaconda.Cloud/b",
+        "https://repo.anaconda.cloud./c",
+        "https://repo.anaconda.cloud:443/d",
+        "https://user@repo.anaconda.cloud/e",
+    ):
+        auth.credential_for(url)
+
+    assert run_count(runs) == 1
+
+
+def test_cache_separates_scheme_host_and_port(counting_helper):
+    runs = counting_helper(HEADERS_SCRIPT)
+
+    for url in (
+        "https://repo.anaconda.cloud/a",
+        "http://repo.anaconda.cloud/a",
+        "https://repo.anaconda.cloud:8443/a",
+        "https://other.example.test/a",
+    ):
+        auth.credential_for(url)
+
+    assert run_count(runs) == 4
+
+
+def test_cache_keeps_failure(counting_helper):
+    runs = counting_helper(FAILURE_SCRIPT)
+
+    messages = []
+    for _ in range(3):
+        with pytest.raises(auth.HelperFailure) as raised:
+            auth.credential_for("https://repo.anaconda.cloud/a")
+        messages.append(raised.value.message)
+
+    assert run_count(runs) == 1
+    assert messages == [messages[0]] * 3
+    assert "error: no key found" in messages[0]
+
+
+def test_cache_failure_raises_fresh_error_each_time(counting_helper):
+    counting_helper(FAILURE_SCRIPT)
+    handler = auth.CredentialHelperAuth()
+
+    errors = []
+    for _ in range(2):
+        with pytest.raises(auth.CredentialHelperError) as raised:
+            handler(prepare("https://repo.anaconda.cloud/a"))
+        errors.append(raised.value)
+
+    assert errors[0] is not errors[1]
+    assert str(errors[0]) == str(errors[1])
+
+
+def test_cache_clear_runs_helper_again(counting_helper):
+    runs = counting_helper(HEADERS_SCRIPT)
+
+    auth.credential_for("https://repo.anaconda.cloud/a")
+    auth.clear_cache()
+    auth.credential_for("https://repo.anaconda.cloud/a")
+
+    assert run_count(runs) == 2
+
+
+def ask_from_threads(count: int, url: str) -> list:
+    """Let ``count`` threads, each with its own handler, prepare a request for ``url`` at once."""
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def ask(index: int) -> None:
+        handler = auth.CredentialHelperAuth()
+        barrier.wait()
+        try:
+            outcomes[index] = handler(prepare(url)).headers.get("Authorization")
+        except auth.CredentialHelperError as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_cache_sixteen_threads_run_helper_once(counting_helper):
+    runs = counting_helper(SLOW_HEADERS_SCRIPT)
+
+    outcomes = ask_from_threads(16, "https://repo.anaconda.cloud/repo/main/a.json")
+
+    assert outcomes == [f"Bearer {KEY}"] * 16
+    assert run_count(runs) == 1
+
+
+def test_cache_sixteen_threads_share_failure(counting_helper):
+    runs = counting_helper("sleep 0.5\n" + FAILURE_SCRIPT)
+
+    outcomes = ask_from_threads(16, "https://repo.anaconda.cloud/repo/main/a.json")
+
+    assert all(isinstance(outcome, auth.CredentialHelperError) for outcome in outcomes)
+    assert len({str(outcome) for outcome in outcomes}) == 1
+    assert run_count(runs) == 1

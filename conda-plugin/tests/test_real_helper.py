@@ -1,0 +1,84 @@
+"""The plugin driving the real conda-credential-helper binary (no network needed)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+
+from conda_credential_helper import auth
+
+KEY = "real-helper-test-key-0123456789"
+REPO_URL = "https://repo.anaconda.cloud/repo/main/noarch/repodata.json"
+
+
+def prepare(url: str) -> requests.PreparedRequest:
+    return requests.Request("GET", url).prepare()
+
+
+def test_real_helper_key_from_environment(real_helper, monkeypatch):
+    monkeypatch.setenv("ANACONDA_AUTH_API_KEY", KEY)
+
+    request = auth.CredentialHelperAuth()(prepare(REPO_URL))
+
+    assert request.headers["Authorization"] == f"Bearer {KEY}"
+    credential = auth.credential_for(REPO_URL)
+    assert "ANACONDA_AUTH_API_KEY" in (credential.source or "")
+
+
+def test_real_helper_key_from_secret_file(real_helper, tmp_path):
+    secret = tmp_path / "secrets" / "ANACONDA_AUTH_API_KEY"
+    secret.write_text(f"{KEY}\n")
+
+    credential = auth.credential_for(REPO_URL)
+
+    assert dict(credential.headers) == {"Authorization": f"Bearer {KEY}"}
+    assert str(secret) in (credential.source or "")
+
+
+def test_real_helper_other_host_gets_no_header(real_helper, monkeypatch):
+    monkeypatch.setenv("ANACONDA_AUTH_API_KEY", KEY)
+
+    request = auth.CredentialHelperAuth()(prepare("https://conda.anaconda.org/conda-forge/"))
+
+    assert "Authorization" not in request.headers
+
+
+def test_real_helper_http_gets_no_header(real_helper, monkeypatch):
+    monkeypatch.setenv("ANACONDA_AUTH_API_KEY", KEY)
+
+    request = auth.CredentialHelperAuth()(prepare("http://repo.anaconda.cloud/repo/main/"))
+
+    assert "Authorization" not in request.headers
+
+
+def test_real_helper_without_key_fails_clearly(real_helper):
+    with pytest.raises(auth.CredentialHelperError) as raised:
+        auth.CredentialHelperAuth()(prepare(REPO_URL))
+
+    message = str(raised.value)
+    assert message.startswith(f"{auth.BINARY_NAME} failed for https://repo.anaconda.cloud: error:")
+    assert "ANACONDA_AUTH_API_KEY" in message
+
+
+def test_real_helper_invalid_key_never_echoed(real_helper, monkeypatch):
+    monkeypatch.setenv("ANACONDA_AUTH_API_KEY", "bad key-with inner-space-XYZ")
+
+    with pytest.raises(auth.CredentialHelperError) as raised:
+        auth.CredentialHelperAuth()(prepare(REPO_URL))
+
+    message = str(raised.value)
+    assert "ANACONDA_AUTH_API_KEY" in message
+    assert "inner-space" not in message
+
+
+def test_real_helper_debug_logs_never_contain_key(real_helper, monkeypatch, caplog):
+    monkeypatch.setenv("ANACONDA_AUTH_API_KEY", KEY)
+    caplog.set_level(logging.DEBUG, logger="conda_credential_helper")
+
+    auth.credential_for(REPO_URL)
+
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "returned header(s) Authorization for https://repo.anaconda.cloud" in text
+    assert KEY not in text
