@@ -272,7 +272,13 @@ fn example_environment_uses_private_channels() {
         environment.contains("  - https://repo.anaconda.cloud/repo/main\n"),
         "{environment}"
     );
-    assert!(environment.contains("  - nodefaults\n"), "{environment}");
+    // conda 26.7 requests `nodefaults` from conda.anaconda.org in `conda env create`.
+    assert!(!environment.contains("- nodefaults"), "{environment}");
+    let defaults = find(builder, "ENV", "CONDA_DEFAULT_CHANNELS");
+    assert_eq!(
+        defaults.arguments,
+        "CONDA_DEFAULT_CHANNELS=https://repo.anaconda.cloud/repo/main"
+    );
 }
 
 #[test]
