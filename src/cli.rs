@@ -10,6 +10,8 @@ use clap::error::ErrorKind;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use crate::check::{self, CheckArgs};
+use crate::doctor::{self, DoctorArgs};
 use crate::env::ProcessEnv;
 use crate::get::{self, GetArgs};
 use crate::install;
@@ -41,6 +43,10 @@ enum Command {
     Install(PrefixArgs),
     /// Remove the files that `install` wrote
     Uninstall(PrefixArgs),
+    /// Report every credential source and the conda wiring; exit 1 if a build would not authenticate
+    Doctor(DoctorArgs),
+    /// Request a channel's noarch/repodata.json once with the key and explain the answer
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +78,30 @@ pub fn main() -> ExitCode {
         Command::Uninstall(args) => {
             init_logging(cli.verbose, "warn");
             run_uninstall(args.prefix.as_deref()).map_err(|error| print_error_chain(error.as_ref()))
+        }
+        Command::Doctor(args) => {
+            init_logging(cli.verbose, "off");
+            match doctor::run(args, &ProcessEnv) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(()),
+                Err(error) => {
+                    print_error(&format!(
+                        "failed to write the report to stdout: {error}. Check that the caller reads it"
+                    ));
+                    Err(())
+                }
+            }
+        }
+        Command::Check(args) => {
+            init_logging(cli.verbose, "off");
+            match check::run(args, &ProcessEnv) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(()),
+                Err(error) => {
+                    print_error(&error.to_string());
+                    Err(())
+                }
+            }
         }
     };
     match result {

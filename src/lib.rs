@@ -1,6 +1,9 @@
 //! Finds an Anaconda credential in a build's secrets and hands conda the header for it.
 
+pub mod check;
 pub mod cli;
+pub mod condarc;
+pub mod doctor;
 pub mod dotenv;
 pub mod env;
 pub mod error;

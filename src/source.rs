@@ -140,26 +140,58 @@ impl fmt::Display for SearchedPlaces {
     }
 }
 
+/// What one source contains.
+#[derive(Debug)]
+pub enum Probe {
+    /// A valid key.
+    Found(Credential),
+    /// No key, with each place searched and why it had none.
+    Absent(Vec<Searched>),
+    /// A value that is not a usable key, or a file that cannot be read.
+    Invalid(Error),
+}
+
+/// A credential source: a name for reports and the function that reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    /// Short description, such as `environment variable ANACONDA_AUTH_API_KEY`.
+    pub name: &'static str,
+    /// Reads the source without looking at any other.
+    pub probe: fn(&dyn Environment) -> Probe,
+}
+
+/// Every source, highest precedence first.
+pub const SOURCES: &[Source] = &[
+    Source {
+        name: "environment variable ANACONDA_AUTH_API_KEY",
+        probe: |env| probe_env_var(env, API_KEY_VAR),
+    },
+    Source {
+        name: "environment variable ANACONDA_CLOUD_API_KEY (deprecated)",
+        probe: |env| probe_env_var(env, LEGACY_API_KEY_VAR),
+    },
+    Source {
+        name: "secrets directory",
+        probe: |env| probe_with(env, secrets::find),
+    },
+    Source {
+        name: ".env file",
+        probe: |env| probe_with(env, from_dotenv_file),
+    },
+];
+
 /// Finds the API key in the first source that has one.
 ///
 /// Returns [`Error::KeyNotFound`] listing every place searched when no source has a key,
 /// and an error naming the source when the first value found is invalid.
 pub fn find_credential(env: &dyn Environment) -> Result<Credential, Error> {
     let mut searched = Vec::new();
-
-    for name in [API_KEY_VAR, LEGACY_API_KEY_VAR] {
-        match env.var(name) {
-            Some(raw) if !raw.is_empty() => return from_env_var(name, &raw),
-            Some(_) => searched.push(Searched::EmptyVar(name)),
-            None => searched.push(Searched::UnsetVar(name)),
+    for source in SOURCES {
+        match (source.probe)(env) {
+            Probe::Found(credential) => return Ok(credential),
+            Probe::Invalid(error) => return Err(error),
+            Probe::Absent(places) => searched.extend(places),
         }
-    }
-
-    if let Some(credential) = secrets::find(env, &mut searched)? {
-        return Ok(credential);
-    }
-    if let Some(credential) = from_dotenv_file(env, &mut searched)? {
-        return Ok(credential);
     }
 
     debug!(
@@ -169,6 +201,41 @@ pub fn find_credential(env: &dyn Environment) -> Result<Credential, Error> {
     Err(Error::KeyNotFound {
         searched: SearchedPlaces(searched),
     })
+}
+
+/// Reads every source, in precedence order, without stopping at the first that has a key.
+///
+/// [`find_credential`] uses the first entry that is [`Probe::Found`] or [`Probe::Invalid`];
+/// the entries after it show what that choice shadows.
+pub fn inspect_sources(env: &dyn Environment) -> Vec<(&'static Source, Probe)> {
+    SOURCES
+        .iter()
+        .map(|source| (source, (source.probe)(env)))
+        .collect()
+}
+
+fn probe_env_var(env: &dyn Environment, name: &'static str) -> Probe {
+    match env.var(name) {
+        Some(raw) if !raw.is_empty() => match from_env_var(name, &raw) {
+            Ok(credential) => Probe::Found(credential),
+            Err(error) => Probe::Invalid(error),
+        },
+        Some(_) => Probe::Absent(vec![Searched::EmptyVar(name)]),
+        None => Probe::Absent(vec![Searched::UnsetVar(name)]),
+    }
+}
+
+/// A file source's reader, which records the places it searched without a key.
+type FindIn = fn(&dyn Environment, &mut Vec<Searched>) -> Result<Option<Credential>, Error>;
+
+/// Runs a file source reader and turns its result into a [`Probe`].
+fn probe_with(env: &dyn Environment, find: FindIn) -> Probe {
+    let mut searched = Vec::new();
+    match find(env, &mut searched) {
+        Ok(Some(credential)) => Probe::Found(credential),
+        Ok(None) => Probe::Absent(searched),
+        Err(error) => Probe::Invalid(error),
+    }
 }
 
 fn from_env_var(name: &'static str, raw: &OsString) -> Result<Credential, Error> {
@@ -551,6 +618,48 @@ mod tests {
             message.contains(".env (working directory unavailable)"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn inspect_reports_every_source() {
+        let dirs = Dirs::new();
+        dirs.write_secret(FILE_KEY);
+        dirs.write_dotenv("ANACONDA_AUTH_API_KEY=two words\n");
+        let env = dirs.env().with_var(API_KEY_VAR, ENV_KEY);
+
+        let report = inspect_sources(&env);
+
+        let names: Vec<&str> = report.iter().map(|(source, _)| source.name).collect();
+        assert_eq!(names.len(), SOURCES.len());
+        assert!(names[0].ends_with(API_KEY_VAR), "{names:?}");
+        assert!(names[1].contains(LEGACY_API_KEY_VAR), "{names:?}");
+        assert!(matches!(&report[0].1, Probe::Found(c) if c.secret.expose() == ENV_KEY));
+        let legacy = vec![Searched::UnsetVar(LEGACY_API_KEY_VAR)];
+        assert!(matches!(&report[1].1, Probe::Absent(places) if *places == legacy));
+        assert!(matches!(&report[2].1, Probe::Found(c) if c.secret.expose() == FILE_KEY));
+        assert!(matches!(
+            &report[3].1,
+            Probe::Invalid(Error::InvalidKey {
+                problem: ValueProblem::Whitespace,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn inspect_agrees_with_find() {
+        let dirs = Dirs::new();
+        dirs.write_dotenv(format!("ANACONDA_AUTH_API_KEY={DOTENV_KEY}"));
+        let env = dirs.env();
+
+        let first = inspect_sources(&env)
+            .into_iter()
+            .find_map(|(_, probe)| match probe {
+                Probe::Found(credential) => Some(credential),
+                _ => None,
+            });
+
+        assert_eq!(first, Some(find_credential(&env).unwrap()));
     }
 
     #[test]

@@ -44,3 +44,9 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 /// The only host that receives the `Authorization` header.
 pub const ANACONDA_REPO_HOST: &str = "repo.anaconda.cloud";
+
+/// Name of the plugin's conda auth handler, which `channel_settings` entries name in `auth`.
+pub const AUTH_HANDLER: &str = "conda-credential-helper";
+
+/// The channel that `check` requests and `doctor` checks the conda settings for.
+pub const DEFAULT_CHANNEL: &str = "https://repo.anaconda.cloud/repo/main";

@@ -456,6 +456,38 @@ fn install_rejects_failing_python() {
 }
 
 #[test]
+fn install_warns_for_conda_without_patterns() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = fake_prefix(temp.path(), "24.3.0");
+
+    let run = run_helper(&mut helper_command(&[
+        "install".as_ref(),
+        "--prefix".as_ref(),
+        root.as_os_str(),
+    ]));
+
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let warning = "conda 24.3.0 ignores the channel pattern `https://repo.anaconda.cloud/*`, so it will not use the plugin; update conda in the base environment to 24.5 or later";
+    assert!(run.stderr.contains(warning), "stderr: {}", run.stderr);
+    assert!(root.join("condarc.d/conda-credential-helper.yml").is_file());
+}
+
+#[test]
+fn install_stays_quiet_for_conda_with_patterns() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = fake_prefix(temp.path(), "24.5.0");
+
+    let run = run_helper(&mut helper_command(&[
+        "install".as_ref(),
+        "--prefix".as_ref(),
+        root.as_os_str(),
+    ]));
+
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains("WARN"), "stderr: {}", run.stderr);
+}
+
+#[test]
 fn install_finds_prefix_through_conda_root() {
     let prefix = TestPrefix::new();
 

@@ -361,7 +361,8 @@ async fn plugin_missing_key_gives_helper_error() {
     let run = Run::of(&mut setup.driver(&repodata_url()));
 
     let message = error_message(run.single());
-    let expected_start = format!("conda-credential-helper failed for https://{REPO_HOST}: error:");
+    let expected_start =
+        format!("conda-credential-helper failed for https://{REPO_HOST}: no API key found");
     assert!(message.starts_with(&expected_start), "message: {message}");
     assert!(
         message.contains("ANACONDA_AUTH_API_KEY"),

@@ -348,13 +348,13 @@ def _describe_exit_failure(
 def _error_lines(stderr: str) -> str:
     """Return the part of the helper's stderr that explains a failure.
 
-    That is everything from the first ``error:`` line on, which skips debug log lines,
-    or all of stderr when no such line exists. Long output keeps its last characters.
+    That is everything from the first ``error:`` line on, without that prefix, which
+    skips debug log lines, or all of stderr when no such line exists. Long output keeps its last characters.
     """
     lines = [line.rstrip() for line in stderr.strip().splitlines() if line.strip()]
     for index, line in enumerate(lines):
         if line.startswith("error:"):
-            lines = lines[index:]
+            lines = [line[len("error:") :].lstrip(), *lines[index + 1 :]]
             break
     text = "\n".join(lines)
     if len(text) > _MAX_STDERR_CHARS:

@@ -94,7 +94,7 @@ def test_cache_keeps_failure(counting_helper):
 
     assert run_count(runs) == 1
     assert messages == [messages[0]] * 3
-    assert "error: no key found" in messages[0]
+    assert "no key found" in messages[0]
 
 
 def test_cache_failure_raises_fresh_error_each_time(counting_helper):

@@ -90,7 +90,7 @@ def test_helper_exit_status_with_message(write_helper):
     message = failure_message()
 
     assert message == (
-        f"{auth.BINARY_NAME} failed for {HOST}: error: ANACONDA_AUTH_API_KEY is not set. "
+        f"{auth.BINARY_NAME} failed for {HOST}: ANACONDA_AUTH_API_KEY is not set. "
         "Pass the key as a build secret."
     )
 
@@ -109,7 +109,7 @@ def test_helper_exit_status_skips_log_lines(write_helper):
     message = failure_message()
 
     assert "DEBUG" not in message
-    assert message.endswith(": error: the secret file is empty.\nhint: write the key into it.")
+    assert message.endswith(": the secret file is empty.\nhint: write the key into it.")
 
 
 def test_helper_exit_status_without_message(write_helper):

@@ -58,7 +58,7 @@ def test_real_helper_without_key_fails_clearly(real_helper):
         auth.CredentialHelperAuth()(prepare(REPO_URL))
 
     message = str(raised.value)
-    assert message.startswith(f"{auth.BINARY_NAME} failed for https://repo.anaconda.cloud: error:")
+    assert message.startswith(f"{auth.BINARY_NAME} failed for https://repo.anaconda.cloud: no API key found")
     assert "ANACONDA_AUTH_API_KEY" in message
 
 

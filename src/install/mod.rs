@@ -4,13 +4,13 @@
 //! and `<prefix>/condarc.d/conda-credential-helper.yml`. `uninstall` removes exactly those.
 
 mod atomic;
-mod condarc;
-mod dist_info;
+pub(crate) mod condarc;
+pub(crate) mod dist_info;
 mod error;
 mod installed;
-mod package;
-mod prefix;
-mod python;
+pub(crate) mod package;
+pub(crate) mod prefix;
+pub(crate) mod python;
 mod report;
 mod uninstall;
 
@@ -29,7 +29,7 @@ use package::SiteFile;
 use prefix::CondaPrefix;
 
 /// Version written to the dist-info, the version of this binary.
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Installs the plugin into the base prefix: `explicit` if given, else found through `env`
 /// (see [`prefix::discover`]). Running it again gives the same files.
@@ -55,6 +55,10 @@ pub fn install(
         );
     }
 
+    if let Some(version) = &info.conda_version {
+        warn_if_conda_ignores_pattern(version);
+    }
+
     let helper = helper_path()?;
     let previous = installed::find(&site_packages)?;
     let files = site_files(&helper);
@@ -78,6 +82,17 @@ pub fn install(
     })
 }
 
+/// Warns when conda `version` is older than the first release that matches the channel
+/// pattern, because conda would then send no key and fail with HTTP 401.
+fn warn_if_conda_ignores_pattern(version: &str) {
+    if condarc::conda_matches_pattern(version) == Some(false) {
+        let (major, minor) = condarc::PATTERN_MATCHING_CONDA;
+        tracing::warn!(
+            "conda {version} ignores the channel pattern `https://repo.anaconda.cloud/*`, so it will not use the plugin; update conda in the base environment to {major}.{minor} or later"
+        );
+    }
+}
+
 /// Checks that `condarc_dir` can receive the condarc file: the folder itself when it
 /// exists, else the prefix, where install creates it.
 fn check_condarc_writable(prefix: &CondaPrefix, condarc_dir: &Path) -> Result<(), InstallError> {
@@ -98,7 +113,7 @@ fn site_files(helper: &str) -> Vec<SiteFile> {
 
 /// Resolves the site-packages folder python reported and checks that it is a folder
 /// inside the prefix, so install never writes into another Python installation.
-fn site_packages(prefix: &CondaPrefix, purelib: &Path) -> Result<PathBuf, InstallError> {
+pub(crate) fn site_packages(prefix: &CondaPrefix, purelib: &Path) -> Result<PathBuf, InstallError> {
     let problem = |problem: String| InstallError::SitePackages {
         path: purelib.to_path_buf(),
         python: prefix.python.clone(),

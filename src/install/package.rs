@@ -9,7 +9,7 @@ pub const HELPER_PATH_FILE: &str = "helper_path.txt";
 /// Every module of `conda-plugin/conda_credential_helper/`, as (file name, source).
 ///
 /// A unit test checks this list against the folder, so a new module must be added here.
-pub const MODULES: [(&str, &str); 3] = [
+pub const MODULES: [(&str, &str); 4] = [
     (
         "__init__.py",
         include_str!("../../conda-plugin/conda_credential_helper/__init__.py"),
@@ -17,6 +17,10 @@ pub const MODULES: [(&str, &str); 3] = [
     (
         "auth.py",
         include_str!("../../conda-plugin/conda_credential_helper/auth.py"),
+    ),
+    (
+        "diagnose.py",
+        include_str!("../../conda-plugin/conda_credential_helper/diagnose.py"),
     ),
     (
         "plugin.py",

@@ -1,0 +1,250 @@
+//! `check`: one live request for a channel's `noarch/repodata.json` with the key, and the
+//! meaning of the response.
+//!
+//! The request goes through reqwest with rustls. It honours `HTTPS_PROXY` and `NO_PROXY`,
+//! trusts the CA bundle conda would use (see [`client::trust_source`]), follows no
+//! redirects and stops after the time limit. The `Authorization` header is marked
+//! sensitive, and the output shows the key only as a fingerprint.
+
+pub mod client;
+pub mod verdict;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use url::Url;
+
+use crate::condarc::{self, CONDA_SEARCH_PATH, SearchVars};
+use crate::env::Environment;
+use crate::error::Error;
+use crate::install::prefix;
+use crate::redact::redact_url;
+use crate::rules::header_due;
+use crate::source::{Credential, find_credential};
+use crate::vars::DEFAULT_CHANNEL;
+
+use client::{ClientSettings, ConnectTo};
+use verdict::{Outcome, Verdict};
+
+/// Default time limit for the request, in seconds.
+const DEFAULT_TIMEOUT: &str = "10";
+
+/// Options of `check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Channel whose noarch/repodata.json is requested
+    #[arg(value_name = "CHANNEL_URL", default_value = DEFAULT_CHANNEL)]
+    pub channel: String,
+
+    /// Seconds to wait for the whole request
+    #[arg(long, value_name = "SECONDS", default_value = DEFAULT_TIMEOUT, value_parser = parse_seconds)]
+    pub timeout: Duration,
+
+    /// Connect to IP:PORT whenever a URL names HOST; TLS and the Host header keep HOST. Repeatable
+    #[arg(long = "connect-to", value_name = "HOST=IP:PORT")]
+    pub connect_to: Vec<ConnectTo>,
+
+    /// Conda base environment whose condarc files may set ssl_verify [default: as for install]
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<PathBuf>,
+}
+
+/// A `check` that could not send its request.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The channel is not an http or https URL.
+    #[error(
+        "`{channel}` is not an http or https URL. Pass a channel URL such as {DEFAULT_CHANNEL}"
+    )]
+    InvalidChannel {
+        /// The channel as given, redacted.
+        channel: String,
+    },
+
+    /// The key could not be read.
+    #[error(transparent)]
+    Credential(#[from] Error),
+
+    /// The CA bundle cannot be used.
+    #[error("{0}")]
+    Trust(String),
+
+    /// The report could not be written.
+    #[error("failed to write the result to stdout: {0}. Check that the caller reads it")]
+    Write(#[from] io::Error),
+}
+
+/// Sends the request and prints what happened on stdout. Returns whether the channel
+/// accepted it.
+pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> {
+    let url = repodata_url(&args.channel)?;
+    let shown = redact_url(url.as_str());
+    let credential = if header_due(url.as_str()) {
+        Some(find_credential(env)?)
+    } else {
+        None
+    };
+
+    let settings = conda_settings(args.prefix.as_deref(), env);
+    let client_settings = ClientSettings {
+        trust: client::trust_source(&settings, env),
+        timeout: args.timeout,
+        connect_to: args.connect_to.clone(),
+    };
+    let mut lines = vec![format!("GET {shown}")];
+    lines.push(match &credential {
+        Some(credential) => format!(
+            "Authorization: Bearer {} (from {})",
+            credential.secret.fingerprint(),
+            credential.origin
+        ),
+        None => "Authorization: none, because only https://repo.anaconda.cloud URLs get the key"
+            .to_owned(),
+    });
+    lines.push(format!("CA certificates: {}", client_settings.trust));
+    let proxy = client::proxy_description(env).unwrap_or_else(|| "none".to_owned());
+    lines.push(format!("Proxy: {proxy}"));
+    lines.push(format!("Time limit: {} s", args.timeout.as_secs_f64()));
+    print(&lines.join("\n"))?;
+
+    let client =
+        client::build(&client_settings).map_err(|error| CheckError::Trust(error.message))?;
+    let outcome = send(&client, &url, credential.as_ref());
+    let host = url.host_str().unwrap_or_default();
+    let Verdict { ok, text } = verdict::explain(&outcome, host, credential.is_some());
+    print(&format!("Result: {text}"))?;
+    Ok(ok)
+}
+
+/// Returns `<channel>/noarch/repodata.json`.
+fn repodata_url(channel: &str) -> Result<Url, CheckError> {
+    let invalid = || CheckError::InvalidChannel {
+        channel: redact_url(channel),
+    };
+    let base = Url::parse(&format!("{}/", channel.trim_end_matches('/'))).map_err(|_| invalid())?;
+    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+        return Err(invalid());
+    }
+    base.join("noarch/repodata.json").map_err(|_| invalid())
+}
+
+/// Reads the condarc files for `ssl_verify`, from the base environment when one is found.
+fn conda_settings(explicit: Option<&Path>, env: &dyn Environment) -> condarc::CondaSettings {
+    let root = prefix::discover(explicit, |name| env.var(name))
+        .ok()
+        .map(|(root, _)| root);
+    let vars = SearchVars {
+        conda_root: root,
+        conda_prefix: env.non_empty_var("CONDA_PREFIX").map(PathBuf::from),
+    };
+    condarc::load(CONDA_SEARCH_PATH, &vars, env)
+}
+
+/// Sends one GET and classifies the response or failure.
+fn send(client: &reqwest::blocking::Client, url: &Url, credential: Option<&Credential>) -> Outcome {
+    let shown = redact_url(url.as_str());
+    let mut request = client.get(url.clone());
+    if let Some(credential) = credential {
+        tracing::debug!(
+            "requesting {shown} with API key {} from {}",
+            credential.secret.fingerprint(),
+            credential.origin
+        );
+        // The key passed validation, which allows only visible ASCII, so the value is valid.
+        if let Ok(mut value) =
+            HeaderValue::from_str(&format!("Bearer {}", credential.secret.expose()))
+        {
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+    } else {
+        tracing::debug!("requesting {shown} without a key");
+    }
+
+    let started = Instant::now();
+    match request.send() {
+        Ok(response) => {
+            let status = response.status();
+            tracing::debug!("{shown} responded {status} after {:?}", started.elapsed());
+            let location = verdict::location(&response);
+            Outcome::Status { status, location }
+        }
+        Err(error) => {
+            tracing::debug!(
+                "request to {shown} failed after {:?}: {error}",
+                started.elapsed()
+            );
+            verdict::classify_error(&error)
+        }
+    }
+}
+
+/// Parses a positive number of seconds, such as `10` or `0.5`.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        return Err(format!("`{text}` is not between 0 and 3600 seconds"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Writes one block of lines to stdout, which carries the result.
+fn print(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{text}")?;
+    stdout.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repodata_url_appends_path() {
+        let cases = [
+            (
+                DEFAULT_CHANNEL,
+                "https://repo.anaconda.cloud/repo/main/noarch/repodata.json",
+            ),
+            (
+                "https://repo.anaconda.cloud/repo/main/",
+                "https://repo.anaconda.cloud/repo/main/noarch/repodata.json",
+            ),
+            (
+                "http://127.0.0.1:8080/c",
+                "http://127.0.0.1:8080/c/noarch/repodata.json",
+            ),
+        ];
+        for (channel, expected) in cases {
+            assert_eq!(repodata_url(channel).unwrap().as_str(), expected);
+        }
+    }
+
+    #[test]
+    fn repodata_url_rejects_other_schemes() {
+        for channel in ["ftp://repo.anaconda.cloud/x", "repo/main", "file:///tmp/c"] {
+            let error = repodata_url(channel).unwrap_err();
+            assert!(
+                matches!(error, CheckError::InvalidChannel { .. }),
+                "{channel}"
+            );
+        }
+        let message = repodata_url("ftp://user:hunter2@h/x")
+            .unwrap_err()
+            .to_string();
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn seconds_parse() {
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
+        for bad in ["0", "-1", "inf", "NaN", "ten", "3601"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+}
