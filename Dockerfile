@@ -17,6 +17,11 @@
 ARG RUST_VERSION=1.95
 
 FROM rust:${RUST_VERSION}-slim-bookworm AS build
+# ring, which rustls uses for its cryptography, compiles C and assembly for the target, so
+# the musl target needs musl-gcc from musl-tools.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends musl-tools \
+    && rm -rf /var/lib/apt/lists/*
 RUN rustup target add x86_64-unknown-linux-musl
 WORKDIR /src
 COPY . .

@@ -126,6 +126,11 @@ fn image_builds_musl_target_statically() {
     let image = image();
     let build = image.stage("build").expect("a stage called build");
 
+    find(
+        build,
+        "RUN",
+        "apt-get install --yes --no-install-recommends musl-tools",
+    );
     find(build, "RUN", &format!("rustup target add {MUSL_TARGET}"));
     find(build, "RUN", &format!("scripts/build-static {MUSL_TARGET}"));
 }

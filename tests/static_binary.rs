@@ -1,19 +1,23 @@
-//! Checks the static release binary: no dynamic loader, no shared library, the size budget,
-//! and a working `get` in an empty root that contains only the binary and a secret file.
+//! Checks the static release binary: no dynamic section, no OpenSSL, the size budget, and
+//! `get` and `check` in an empty root that contains only the binary and a few files.
 //!
-//! Building that binary takes about a minute on 2 cores, so `cargo test` does not do it,
+//! Building that binary takes a few minutes on 2 cores, so `cargo test` does not do it,
 //! and the tests that need it are ignored by default. `scripts/test` runs
 //! `scripts/build-static`, passes the path in `CONDA_CREDENTIAL_HELPER_STATIC_BIN` and runs
 //! them with `--ignored`.
 
 #[path = "static_binary/elf.rs"]
 mod elf;
+#[path = "static_binary/empty_root.rs"]
+mod empty_root;
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
+
+use empty_root::{EmptyRoot, RootRun};
 
 /// Variable that `scripts/test` sets to the path of the static release binary.
 const STATIC_BIN_VAR: &str = "CONDA_CREDENTIAL_HELPER_STATIC_BIN";
@@ -24,9 +28,11 @@ const DEBUG_BIN: &str = env!("CARGO_BIN_EXE_conda-credential-helper");
 /// Largest accepted size of the release binary.
 const SIZE_BUDGET_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Byte strings that the static binary would contain if it linked OpenSSL or glibc's NSS
-/// modules: OpenSSL's version text, and the prefix glibc uses to load `libnss_*.so`.
-const FORBIDDEN_MARKERS: [&str; 2] = ["OpenSSL", "libnss_"];
+/// OpenSSL's version text, which a binary that links OpenSSL statically contains.
+const OPENSSL_MARKER: &[u8] = b"OpenSSL";
+
+/// Crates that would bring OpenSSL or the platform's TLS library into the binary.
+const NATIVE_TLS_CRATES: [&str; 3] = ["openssl", "openssl-sys", "native-tls"];
 
 const KEY: &str = "chroot-key-0001";
 
@@ -35,6 +41,13 @@ const REPO_REQUEST: &str =
 
 const FOREIGN_REQUEST: &str =
     r#"{"uri": "https://conda.anaconda.org/conda-forge/noarch/repodata.json"}"#;
+
+/// What `check` prints when the host name resolved and the connection then failed, as it
+/// must in a network namespace without a working interface.
+const CONNECT_FAILED: &str = "Result: failed to connect to repo.anaconda.cloud";
+
+/// What `check` prints when the host name did not resolve.
+const NOT_RESOLVED: &str = "Result: the host name repo.anaconda.cloud could not be resolved";
 
 /// Returns the static binary named by `CONDA_CREDENTIAL_HELPER_STATIC_BIN`, panicking with
 /// the fix when the variable is missing or names no file.
@@ -59,15 +72,37 @@ fn read_linkage(path: &Path) -> elf::Linkage {
     elf::linkage(&bytes).unwrap_or_else(|problem| panic!("{}: {problem}", path.display()))
 }
 
-/// Prints why the empty-root test did not run. It writes to stderr directly because the
-/// test harness captures `eprintln!` output of passing tests.
-fn report_skip(reason: &str) {
-    let message = format!("SKIPPED static_binary_answers_get_in_empty_root: {reason}\n");
+/// Returns the static binary, or `None` after printing why `test` cannot run here: chroot
+/// and network namespaces need root.
+fn static_binary_as_root(test: &str) -> Option<PathBuf> {
+    let binary = static_binary();
+    if fs::metadata("/proc/self").unwrap().uid() != 0 {
+        report_skip(
+            test,
+            "chroot needs root, and these tests run as another user",
+        );
+        return None;
+    }
+    Some(binary)
+}
+
+/// Prints why `test` did not run. It writes to stderr directly because the test harness
+/// captures `eprintln!` output of passing tests.
+fn report_skip(test: &str, reason: &str) {
+    let message = format!("SKIPPED {test}: {reason}\n");
     let _ = std::io::stderr().write_all(message.as_bytes());
 }
 
-fn is_root() -> bool {
-    fs::metadata("/proc/self").unwrap().uid() == 0
+/// Returns whether `run` may count, after reporting a skip when the kernel denied the
+/// isolation it needs.
+fn isolated(test: &str, run: &RootRun) -> bool {
+    match run.denied() {
+        Some(message) => {
+            report_skip(test, &format!("isolation is not permitted here: {message}"));
+            false
+        }
+        None => true,
+    }
 }
 
 #[test]
@@ -82,13 +117,39 @@ fn elf_reader_detects_dynamic_debug_binary() {
 }
 
 #[test]
+fn dependencies_exclude_openssl() {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["tree", "--locked", "--offline", "--edges", "normal,build"])
+        .args(["--target", "x86_64-unknown-linux-gnu", "--prefix", "none"])
+        .args(["--format", "{p}"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "cargo tree failed: {stderr}");
+
+    let tree = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        tree.contains("rustls v"),
+        "TLS must come from rustls:\n{tree}"
+    );
+    for line in tree.lines() {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        assert!(
+            !NATIVE_TLS_CRATES.contains(&name),
+            "the binary depends on {line}, which links a TLS library written in C"
+        );
+    }
+}
+
+#[test]
 #[ignore = "needs the static release binary: run scripts/test"]
-fn static_binary_needs_no_loader() {
+fn static_binary_has_no_dynamic_section() {
     let linkage = read_linkage(&static_binary());
 
     assert_eq!(linkage.interpreter, None, "program interpreter");
-    // A static PIE keeps a PT_DYNAMIC segment for its own relocations, so only shared
-    // library entries count against it.
+    assert!(!linkage.has_dynamic_segment, "PT_DYNAMIC segment present");
     assert_eq!(linkage.needed_libraries, 0, "DT_NEEDED entries");
 }
 
@@ -105,36 +166,29 @@ fn static_binary_fits_size_budget() {
 
 #[test]
 #[ignore = "needs the static release binary: run scripts/test"]
-fn static_binary_links_no_openssl_or_nss() {
+fn static_binary_contains_no_openssl() {
     let bytes = fs::read(static_binary()).unwrap();
 
-    for marker in FORBIDDEN_MARKERS {
-        let found = bytes
-            .windows(marker.len())
-            .any(|window| window == marker.as_bytes());
-        assert!(!found, "static binary contains `{marker}`");
-    }
+    let found = bytes
+        .windows(OPENSSL_MARKER.len())
+        .any(|window| window == OPENSSL_MARKER);
+    assert!(!found, "static binary contains OpenSSL's version text");
 }
 
 #[test]
 #[ignore = "needs the static release binary: run scripts/test"]
 fn static_binary_answers_get_in_empty_root() {
-    let binary = static_binary();
-    if !is_root() {
-        report_skip("chroot needs root, and these tests run as another user");
+    let test = "static_binary_answers_get_in_empty_root";
+    let Some(binary) = static_binary_as_root(test) else {
         return;
-    }
+    };
 
-    let root = EmptyRoot::new(&binary);
-    let matching = root.get(REPO_REQUEST);
-    if matching.permission_denied() {
-        report_skip(&format!(
-            "chroot is not permitted here: {}",
-            matching.stderr.trim_end()
-        ));
+    let root = EmptyRoot::new(&binary, KEY);
+    let matching = root.run(&["get"], REPO_REQUEST);
+    if !isolated(test, &matching) {
         return;
     }
-    let foreign = root.get(FOREIGN_REQUEST);
+    let foreign = root.run(&["get"], FOREIGN_REQUEST);
 
     assert_eq!(
         root.entries(),
@@ -146,118 +200,47 @@ fn static_binary_answers_get_in_empty_root() {
         ],
         "files in the root"
     );
-    assert_eq!(
-        matching.code,
-        Some(0),
-        "exit code; stderr: {}",
-        matching.stderr
-    );
+    assert_eq!(matching.code, Some(0), "exit code: {matching:?}");
     assert_eq!(
         matching.stdout,
         format!("{{\"headers\":{{\"Authorization\":[\"Bearer {KEY}\"]}}}}\n")
     );
     assert_eq!(matching.stderr, "");
-    assert_eq!(
-        foreign.code,
-        Some(0),
-        "exit code; stderr: {}",
-        foreign.stderr
-    );
+    assert_eq!(foreign.code, Some(0), "exit code: {foreign:?}");
     assert_eq!(foreign.stdout, "{\"headers\":{}}\n");
     assert_eq!(foreign.stderr, "");
 }
 
-/// A temporary directory with only the binary at `/conda-credential-helper` and the key at
-/// `/run/secrets/ANACONDA_AUTH_API_KEY`, the default secrets directory.
-struct EmptyRoot {
-    dir: tempfile::TempDir,
-}
+#[test]
+#[ignore = "needs the static release binary: run scripts/test"]
+fn static_binary_resolves_hosts_file_without_nss() {
+    // The root has /etc/hosts but no nsswitch.conf, resolv.conf or libnss_*.so, so the
+    // lookup in `check` must work with what is linked into the binary. The network
+    // namespace has no working interface, so the request fails after the lookup.
+    let test = "static_binary_resolves_hosts_file_without_nss";
+    let Some(binary) = static_binary_as_root(test) else {
+        return;
+    };
+    let check = ["check", "--timeout", "5"];
 
-/// What a run in the root produced.
-struct RootRun {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl RootRun {
-    /// Returns whether chroot(8) failed because the kernel denied it (exit 125, EPERM).
-    fn permission_denied(&self) -> bool {
-        self.code == Some(125) && self.stderr.contains("Operation not permitted")
+    let unlisted = EmptyRoot::new(&binary, KEY);
+    unlisted.add_file("etc/hosts", "127.0.0.1 localhost\n", 0o644);
+    let not_found = unlisted.run_offline(&check);
+    if !isolated(test, &not_found) {
+        return;
     }
-}
+    let listed = EmptyRoot::new(&binary, KEY);
+    listed.add_file("etc/hosts", "127.0.0.1 repo.anaconda.cloud\n", 0o644);
+    let found = listed.run_offline(&check);
 
-impl EmptyRoot {
-    fn new(binary: &Path) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let secrets = dir.path().join("run/secrets");
-        fs::create_dir_all(&secrets).unwrap();
-
-        let secret = secrets.join("ANACONDA_AUTH_API_KEY");
-        fs::write(&secret, format!("{KEY}\n")).unwrap();
-        fs::set_permissions(&secret, fs::Permissions::from_mode(0o400)).unwrap();
-
-        let target = dir.path().join("conda-credential-helper");
-        fs::copy(binary, &target).unwrap();
-        fs::set_permissions(&target, fs::Permissions::from_mode(0o755)).unwrap();
-        EmptyRoot { dir }
-    }
-
-    /// Runs `get` inside the root with an empty environment and `request` on stdin.
-    fn get(&self, request: &str) -> RootRun {
-        let mut child = Command::new(chroot_program())
-            .arg(self.dir.path())
-            .args(["/conda-credential-helper", "get"])
-            .env_clear()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start chroot(8)");
-        // chroot(8) exits without reading stdin when it fails, so a failed write is expected
-        // then, and the exit code tells what happened.
-        let mut stdin = child.stdin.take().unwrap();
-        let _ = stdin.write_all(request.as_bytes());
-        drop(stdin);
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = child.wait_with_output().unwrap();
-
-        RootRun {
-            code: status.code(),
-            stdout: String::from_utf8(stdout).unwrap(),
-            stderr: String::from_utf8(stderr).unwrap(),
-        }
-    }
-
-    /// Lists every path in the root, sorted, as seen from inside it.
-    fn entries(&self) -> Vec<String> {
-        let mut entries = Vec::new();
-        collect_entries(self.dir.path(), self.dir.path(), &mut entries);
-        entries.sort();
-        entries
-    }
-}
-
-/// Finds chroot(8) on the PATH of the tests, because the cleared environment of the run
-/// has no PATH to search.
-fn chroot_program() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("chroot"))
-        .find(|candidate| candidate.is_file())
-        .expect("chroot(8) not found on PATH: install coreutils, which provides it")
-}
-
-fn collect_entries(root: &Path, dir: &Path, entries: &mut Vec<String>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let inside = Path::new("/").join(path.strip_prefix(root).unwrap());
-        entries.push(inside.display().to_string());
-        if path.is_dir() {
-            collect_entries(root, &path, entries);
-        }
-    }
+    assert!(
+        not_found.stdout.contains(NOT_RESOLVED),
+        "without a hosts entry the lookup must fail: {not_found:?}"
+    );
+    assert!(
+        found.stdout.contains(CONNECT_FAILED),
+        "the hosts entry must resolve: {found:?}"
+    );
+    assert!(!found.stdout.contains(NOT_RESOLVED), "{found:?}");
+    assert!(!found.stdout.contains(KEY), "the key leaked: {found:?}");
 }
