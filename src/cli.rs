@@ -11,10 +11,12 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use crate::check::{self, CheckArgs};
+use crate::config;
 use crate::doctor::{self, DoctorArgs};
 use crate::env::ProcessEnv;
+use crate::exec::{self, ExecArgs};
 use crate::get::{self, GetArgs};
-use crate::install;
+use crate::install::{self, ExactChannelProblem, InstallError};
 use crate::vars::{LOG_FILTER_VAR, PLUGIN_LOG_FILTER_VAR};
 
 /// Exit code for a failed command.
@@ -39,14 +41,27 @@ struct Cli {
 enum Command {
     /// Read a Bazel credential-helper request on stdin and print the headers for its URL
     Get(GetArgs),
+    /// Run a command with a temporary auth file for rattler, pixi and micromamba
+    Exec(ExecArgs),
     /// Register the conda plugin and its channel settings in conda's base environment, offline
-    Install(PrefixArgs),
+    Install(InstallArgs),
     /// Remove the files that `install` wrote
     Uninstall(PrefixArgs),
     /// Report every credential source and the conda wiring; exit 1 if a build would not authenticate
     Doctor(DoctorArgs),
     /// Request a channel's noarch/repodata.json once with the key and explain the answer
     Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    #[command(flatten)]
+    prefix: PrefixArgs,
+
+    /// Also map this exact channel URL (or `defaults`) to the plugin, for conda 23.9 to 24.4,
+    /// which ignore URL patterns. Repeat it for each channel
+    #[arg(long = "channel", value_name = "URL")]
+    channels: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -71,9 +86,13 @@ pub fn main() -> ExitCode {
             init_logging(cli.verbose, "off");
             get::run(args, &ProcessEnv).map_err(|error| print_error(&error.to_string()))
         }
+        Command::Exec(args) => {
+            init_logging(cli.verbose, "warn");
+            return run_exec(args);
+        }
         Command::Install(args) => {
             init_logging(cli.verbose, "warn");
-            run_install(args.prefix.as_deref()).map_err(|error| print_error_chain(error.as_ref()))
+            run_install(args).map_err(|error| print_error_chain(error.as_ref()))
         }
         Command::Uninstall(args) => {
             init_logging(cli.verbose, "warn");
@@ -110,10 +129,50 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run_install(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {
-    let report = install::install(prefix, |name| std::env::var_os(name))?;
+/// Runs `exec` and exits with the command's exit code, or reports why it could not run.
+fn run_exec(args: &ExecArgs) -> ExitCode {
+    match exec::run(args, &ProcessEnv) {
+        Ok(exit_code) => ExitCode::from(exit_code),
+        Err(error) => {
+            print_error(&error.to_string());
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn run_install(args: &InstallArgs) -> Result<(), Box<dyn Error>> {
+    let mut options = install::InstallOptions {
+        exact_channels: Vec::new(),
+        config: config::load(&ProcessEnv).map_err(InstallError::from)?,
+    };
+    for value in &args.channels {
+        options.exact_channels.push(checked_channel(value)?);
+    }
+    let prefix = args.prefix.prefix.as_deref();
+    let report = install::install(prefix, |name| std::env::var_os(name), &options)?;
     print_status(&report);
     Ok(())
+}
+
+/// Checks a `--channel` value.
+fn checked_channel(value: &str) -> Result<String, InstallError> {
+    install::exact_channel(value).map_err(|problem| {
+        let (problem, fix) = match problem {
+            ExactChannelProblem::NotUrl(problem) => (
+                problem,
+                "Pass the channel's https URL, such as https://repo.anaconda.cloud/repo/main",
+            ),
+            ExactChannelProblem::Wildcard => (
+                "it contains a wildcard".to_owned(),
+                "Pass each channel's exact URL; patterns come from the config file",
+            ),
+        };
+        InstallError::InvalidChannel {
+            value: value.to_owned(),
+            problem,
+            fix,
+        }
+    })
 }
 
 fn run_uninstall(prefix: Option<&Path>) -> Result<(), Box<dyn Error>> {
@@ -133,11 +192,18 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::from(EXIT_USAGE);
     }
+    // The first paragraph is the message; a missing argument is named on its second line.
     let rendered = error.to_string();
-    let first_line = rendered.lines().next().unwrap_or_default();
-    let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = paragraph.join(" ");
+    let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let separator = if message.ends_with('.') { " " } else { ". " };
     print_error(&format!(
-        "{message}. Run `conda-credential-helper --help` for usage"
+        "{message}{separator}Run `conda-credential-helper --help` for usage"
     ));
     ExitCode::from(EXIT_USAGE)
 }

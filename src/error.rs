@@ -4,11 +4,13 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::config_file::ConfigError;
 use crate::dotenv::SyntaxProblem;
 use crate::file::{CredentialFile, FileKind};
+use crate::keyring::KeyringError;
 use crate::source::{Origin, SearchedPlaces};
 use crate::value::ValueProblem;
-use crate::vars::{API_KEY_VAR, MAX_DOTENV_BYTES, MAX_REQUEST_BYTES};
+use crate::vars::{API_KEY_VAR, MAX_DOTENV_BYTES, MAX_REQUEST_BYTES, SITE_VAR};
 
 /// An example request, quoted in the messages about malformed requests.
 const REQUEST_EXAMPLE: &str = r#"Send one JSON object such as {"uri": "https://repo.anaconda.cloud/repo/main/noarch/repodata.json"}"#;
@@ -16,9 +18,11 @@ const REQUEST_EXAMPLE: &str = r#"Send one JSON object such as {"uri": "https://r
 /// A failure of the `get` command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A source contains a value that is not a usable API key.
-    #[error("invalid API key in {origin}: {problem}. {}", problem.fix())]
-    InvalidKey {
+    /// A source contains a value that is not usable, such as an API key with a space.
+    #[error("invalid {noun} in {origin}: {problem}. {}", problem.fix(noun))]
+    InvalidValue {
+        /// Noun for the value, such as "API key".
+        noun: String,
         /// The source of the value.
         origin: Origin,
         /// The problem with the value.
@@ -32,6 +36,90 @@ pub enum Error {
     )]
     KeyNotFound {
         /// Every place searched, with why each had no key.
+        searched: SearchedPlaces,
+    },
+
+    /// The API key is a JWT whose expiry has passed.
+    #[error(
+        "the API key from {origin} expired at {expired_at}. Create a new API key in your Anaconda account and put it there"
+    )]
+    Expired {
+        /// The source of the key.
+        origin: Origin,
+        /// The expiry, as an RFC 3339 timestamp.
+        expired_at: String,
+    },
+
+    /// A file of anaconda-auth or the helper's config file cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    /// A keyring or one of its entries cannot be decoded.
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+
+    /// A site is requested that the config file does not define.
+    #[error(
+        "site {name} from {origin} is not in {}, whose sites are: {known}. Add a [sites.{name}] table there, or name one of those sites",
+        config.display()
+    )]
+    UnknownSite {
+        /// The requested site.
+        name: String,
+        /// The place it was requested.
+        origin: Box<Origin>,
+        /// anaconda-auth's config file.
+        config: PathBuf,
+        /// The sites defined, comma-separated.
+        known: String,
+    },
+
+    /// A domain is requested that several sites have.
+    #[error(
+        "domain {domain} from {origin} belongs to more than one site in {} ({sites}). Set {SITE_VAR} to the one to use",
+        config.display()
+    )]
+    AmbiguousDomain {
+        /// The requested domain.
+        domain: String,
+        /// The place it was requested.
+        origin: Box<Origin>,
+        /// anaconda-auth's config file.
+        config: PathBuf,
+        /// The sites with that domain, comma-separated.
+        sites: String,
+    },
+
+    /// A domain setting has no host name.
+    #[error(
+        "invalid domain in {origin}: it has no host name. Set it to a host name such as anaconda.com"
+    )]
+    InvalidDomain {
+        /// The source of the value.
+        origin: Origin,
+    },
+
+    /// A boolean setting has another value.
+    #[error("invalid {name} in {origin}: it is not a boolean. Set it to true or false")]
+    InvalidFlag {
+        /// The setting.
+        name: &'static str,
+        /// The source of the value.
+        origin: Origin,
+    },
+
+    /// No source has the secret that a `[[channel]]` entry names.
+    #[error(
+        "no {noun} found for {channel}; searched {searched}. Pass it as a build secret with `RUN --mount=type=secret,id={name}`, or set {name}"
+    )]
+    SecretNotFound {
+        /// The name the entry gives in `secret`.
+        name: String,
+        /// Noun for the secret, such as "password".
+        noun: &'static str,
+        /// The `[[channel]]` entry, as "channel <url> (config file <path>, line <n>)".
+        channel: String,
+        /// Every place searched.
         searched: SearchedPlaces,
     },
 
@@ -84,9 +172,9 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// A secret file assigns a variable other than the API key.
+    /// A secret file assigns a variable other than the one named by the file.
     #[error(
-        "secret file {} contains {found}=..., expected {API_KEY_VAR}. Put only the API key in the file, or `{API_KEY_VAR}=<key>`",
+        "secret file {} contains {found}=..., expected {expected}. Put only the {noun} in the file, or `{expected}=<value>`",
         path.display()
     )]
     WrongVariable {
@@ -94,15 +182,21 @@ pub enum Error {
         path: PathBuf,
         /// The variable name found in it.
         found: String,
+        /// The variable name expected, which is the file's name.
+        expected: String,
+        /// Noun for the value, such as "API key".
+        noun: String,
     },
 
-    /// The statement that sets the API key in a dotenv file cannot be parsed.
+    /// The statement that sets a value in a dotenv file cannot be parsed.
     #[error(
-        "invalid dotenv syntax in {file}, line {line}: {problem}. Write the line as `{API_KEY_VAR}=<key>`"
+        "invalid dotenv syntax in {file}, line {line}: {problem}. Write the line as `{name}=<value>`"
     )]
     DotenvSyntax {
         /// The file.
         file: CredentialFile,
+        /// The variable that the statement sets.
+        name: String,
         /// Line number, counted from 1.
         line: usize,
         /// The syntax problem.
@@ -111,7 +205,7 @@ pub enum Error {
 
     /// The header value would contain a character that could end the header early.
     #[error(
-        "the Authorization header built from {origin} contains a line break or NUL. Keep only the API key there"
+        "the Authorization header built from {origin} contains a line break or NUL. Keep only the credential there"
     )]
     UnsafeHeader {
         /// The source of the key.

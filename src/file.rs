@@ -5,8 +5,6 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::vars::API_KEY_VAR;
-
 /// A file that credential discovery reads, with its role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialFile {
@@ -27,10 +25,13 @@ impl CredentialFile {
     /// Returns what to do when the file cannot be read, as one sentence.
     pub fn unreadable_fix(&self) -> String {
         match self {
-            CredentialFile::Secret(_) => format!(
-                "Make it readable by the user running conda, for example with \
-                 `RUN --mount=type=secret,id={API_KEY_VAR},uid=<that user's uid>`"
-            ),
+            CredentialFile::Secret(path) => {
+                let id = path.file_name().unwrap_or_default().to_string_lossy();
+                format!(
+                    "Make it readable by the user running conda, for example with \
+                     `RUN --mount=type=secret,id={id},uid=<that user's uid>`"
+                )
+            }
             CredentialFile::Dotenv(_) => {
                 "Make it readable by the user running conda, or remove it".to_owned()
             }
@@ -40,7 +41,7 @@ impl CredentialFile {
     /// Returns what to do when the path is not a regular file, as one sentence.
     pub fn not_regular_fix(&self) -> &'static str {
         match self {
-            CredentialFile::Secret(_) => "Replace it with a regular file that contains the API key",
+            CredentialFile::Secret(_) => "Replace it with a regular file that contains the secret",
             CredentialFile::Dotenv(_) => "Replace it with a regular dotenv file, or remove it",
         }
     }

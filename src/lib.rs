@@ -1,20 +1,34 @@
-//! Finds an Anaconda credential in a build's secrets and hands conda the header for it.
+//! Finds credentials in a build's secrets and hands conda the header for each channel.
 
+pub mod anaconda;
+pub mod anaconda_config;
+pub mod channel;
 pub mod check;
+pub mod choice;
 pub mod cli;
 pub mod condarc;
+pub mod config;
+pub mod config_file;
 pub mod doctor;
 pub mod dotenv;
 pub mod env;
 pub mod error;
+pub mod exec;
+pub mod expand;
 pub mod file;
+pub mod fnmatch;
 pub mod get;
+pub mod header;
 pub mod install;
+pub mod jwt;
+pub mod keyring;
 pub mod protocol;
 pub mod redact;
 pub mod rules;
 pub mod secret;
 pub mod secrets;
+pub mod settings;
+pub mod site;
 pub mod source;
 pub mod value;
 pub mod vars;

@@ -2,7 +2,8 @@
 //!
 //! The request is one JSON object, `{"uri": "https://..."}`. Other fields are ignored. The
 //! response is `{"headers": {"Authorization": ["Bearer <key>"]}}`, or `{"headers": {}}` when
-//! the URL gets no header.
+//! the URL gets no header. It carries `"expires"` (RFC 3339) when the credential's expiry
+//! is known, as the Bazel protocol defines.
 
 use std::io::Read;
 
@@ -10,7 +11,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::error::RequestError;
-use crate::secret::Secret;
+use crate::header::Authorization;
 use crate::vars::MAX_REQUEST_BYTES;
 
 /// A request for the headers of one URL.
@@ -57,34 +58,18 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request, RequestError> {
     }
 }
 
-/// The `Authorization` header value `Bearer <key>`.
-///
-/// It is built only from a key without CR, LF or NUL, so that it cannot end the header
-/// early. Its `Debug` masks the key, and it exposes the key only when serialized.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BearerAuthorization(Secret);
-
-impl BearerAuthorization {
-    /// Builds the header value, or returns `None` if the key contains CR, LF or NUL.
-    pub fn new(key: Secret) -> Option<Self> {
-        let unsafe_character = key.expose().contains(['\r', '\n', '\0']);
-        (!unsafe_character).then_some(BearerAuthorization(key))
-    }
-}
-
-impl Serialize for BearerAuthorization {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format!("Bearer {}", self.0.expose()))
-    }
-}
-
-/// The response: headers to add to the request, and optionally where the key came from.
+/// The response: headers to add to the request, when they expire, and with
+/// `get --with-source` where the credential came from and which URLs it serves.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Response {
     /// The `Authorization` header, when the URL gets one.
-    pub authorization: Option<BearerAuthorization>,
-    /// Description of the key's source, sent only with `get --with-source`.
+    pub authorization: Option<Authorization>,
+    /// When the credential expires, as an RFC 3339 timestamp, when known.
+    pub expires: Option<String>,
+    /// Description of the credential's source, sent only with `get --with-source`.
     pub source: Option<String>,
+    /// The URL prefix to which this response applies, sent only with `get --with-source`.
+    pub scope: Option<String>,
 }
 
 impl Response {
@@ -100,18 +85,25 @@ impl Response {
 
 impl Serialize for Response {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let length = if self.source.is_some() { 2 } else { 1 };
+        let optional = [
+            ("expires", &self.expires),
+            ("source", &self.source),
+            ("scope", &self.scope),
+        ];
+        let length = 1 + optional.iter().filter(|(_, value)| value.is_some()).count();
         let mut map = serializer.serialize_map(Some(length))?;
         map.serialize_entry("headers", &Headers(self.authorization.as_ref()))?;
-        if let Some(source) = &self.source {
-            map.serialize_entry("source", source)?;
+        for (name, value) in optional {
+            if let Some(value) = value {
+                map.serialize_entry(name, value)?;
+            }
         }
         map.end()
     }
 }
 
 /// The `headers` object: header name to a list of values.
-struct Headers<'a>(Option<&'a BearerAuthorization>);
+struct Headers<'a>(Option<&'a Authorization>);
 
 impl Serialize for Headers<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -126,6 +118,8 @@ impl Serialize for Headers<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::Scheme;
+    use crate::secret::Secret;
 
     fn parsed(text: &str) -> Result<Request, RequestError> {
         parse_request(text.as_bytes())
@@ -213,37 +207,42 @@ mod tests {
         assert_eq!(line, "{\"headers\":{}}\n");
     }
 
+    fn bearer(key: &str) -> Option<Authorization> {
+        Authorization::with_token(Scheme::Bearer, Secret::new(key))
+    }
+
     #[test]
     fn bearer_response_json() {
         let response = Response {
-            authorization: BearerAuthorization::new(Secret::new("key-1234")),
-            source: None,
+            authorization: bearer("key-1234"),
+            ..Response::default()
         };
         let expected = "{\"headers\":{\"Authorization\":[\"Bearer key-1234\"]}}\n";
         assert_eq!(response.to_json_line(), expected);
     }
 
     #[test]
-    fn response_with_source_json() {
+    fn response_with_every_field_json() {
         let response = Response {
-            authorization: BearerAuthorization::new(Secret::new("key-1234")),
+            authorization: bearer("key-1234"),
+            expires: Some("2030-01-01T00:00:00Z".to_owned()),
             source: Some("environment variable ANACONDA_AUTH_API_KEY".to_owned()),
+            scope: Some("https://repo.anaconda.cloud/".to_owned()),
         };
         let expected = "{\"headers\":{\"Authorization\":[\"Bearer key-1234\"]},\
-                        \"source\":\"environment variable ANACONDA_AUTH_API_KEY\"}\n";
+                        \"expires\":\"2030-01-01T00:00:00Z\",\
+                        \"source\":\"environment variable ANACONDA_AUTH_API_KEY\",\
+                        \"scope\":\"https://repo.anaconda.cloud/\"}\n";
         assert_eq!(response.to_json_line(), expected);
     }
 
     #[test]
-    fn bearer_rejects_line_breaks() {
-        for key in ["a\rb", "a\nb", "a\0b"] {
-            assert_eq!(BearerAuthorization::new(Secret::new(key)), None, "{key:?}");
-        }
-    }
-
-    #[test]
-    fn bearer_debug_is_masked() {
-        let authorization = BearerAuthorization::new(Secret::new("key-1234")).unwrap();
-        assert_eq!(format!("{authorization:?}"), "BearerAuthorization(****)");
+    fn empty_response_with_scope_json() {
+        let response = Response {
+            scope: Some("https://a.example/x".to_owned()),
+            ..Response::default()
+        };
+        let expected = "{\"headers\":{},\"scope\":\"https://a.example/x\"}\n";
+        assert_eq!(response.to_json_line(), expected);
     }
 }

@@ -1,8 +1,10 @@
-//! The rule that decides which URLs receive the API key.
+//! The rule that decides which URLs are on Anaconda's hosts and so receive the Anaconda
+//! credentials.
 //!
-//! Only `https://repo.anaconda.cloud` receives it: the scheme must be https, the port
-//! absent or 443, and the host exactly `repo.anaconda.cloud`, compared without regard to
-//! ASCII case and after dropping one trailing dot. Userinfo is ignored.
+//! The hosts are `repo.anaconda.cloud` (private channels) and, as anaconda-auth treats
+//! them, `repo.anaconda.com` and `repo.continuum.io`. A URL is on one of them when the
+//! scheme is https, the port absent or 443, and the host exactly that name, compared
+//! without regard to ASCII case and after dropping one trailing dot. Userinfo is ignored.
 //!
 //! The host is checked twice: as the `url` crate parses it (WHATWG rules), and as written
 //! in the request. Both must match. The WHATWG parser decodes percent-escapes and maps
@@ -11,31 +13,67 @@
 
 use url::{Host, Url};
 
-use crate::vars::ANACONDA_REPO_HOST;
+use crate::vars::{ANACONDA_PUBLIC_HOSTS, ANACONDA_REPO_HOST};
 
-/// The only scheme that receives the API key.
+/// The only scheme that receives the Anaconda credentials.
 const SCHEME: &str = "https";
 
-/// The only port that receives the API key.
+/// The only port that receives the Anaconda credentials.
 const PORT: u16 = 443;
 
-/// Returns whether a request for `uri` gets the `Authorization` header.
-///
-/// Returns `false` for relative and unparsable URLs.
-pub fn header_due(uri: &str) -> bool {
-    let Ok(url) = Url::parse(uri) else {
-        return false;
-    };
+/// One of Anaconda's repository hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnacondaHost {
+    /// `repo.anaconda.cloud`, whose default credential is an organization's repo token.
+    Cloud,
+    /// `repo.anaconda.com` or `repo.continuum.io`, which receive the API key.
+    Public(&'static str),
+}
+
+impl AnacondaHost {
+    /// Returns the host name in lower case.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnacondaHost::Cloud => ANACONDA_REPO_HOST,
+            AnacondaHost::Public(name) => name,
+        }
+    }
+}
+
+/// A URL on one of Anaconda's hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnacondaUrl {
+    /// The host.
+    pub host: AnacondaHost,
+    /// The path, percent-encoded as the `url` crate normalizes it, starting with `/`.
+    pub path: String,
+}
+
+impl AnacondaUrl {
+    /// Returns `https://<host>/`, the prefix of every URL on the host.
+    pub fn origin(&self) -> String {
+        format!("{SCHEME}://{}/", self.host.name())
+    }
+}
+
+/// Returns the Anaconda host and path of `uri`, or `None` when `uri` is not an https URL
+/// on one of Anaconda's hosts. Relative and unparsable URLs give `None`.
+pub fn anaconda_url(uri: &str) -> Option<AnacondaUrl> {
+    let url = Url::parse(uri).ok()?;
     if url.scheme() != SCHEME || url.port_or_known_default() != Some(PORT) {
-        return false;
+        return None;
     }
     let Some(Host::Domain(parsed_host)) = url.host() else {
-        return false;
+        return None;
     };
-    let Some(written_host) = written_host(uri) else {
-        return false;
-    };
-    is_repo_host(parsed_host) && is_repo_host(written_host)
+    let host = known_host(parsed_host)?;
+    if known_host(written_host(uri)?) != Some(host) {
+        return None;
+    }
+    Some(AnacondaUrl {
+        host,
+        path: url.path().to_owned(),
+    })
 }
 
 /// Returns the host as written in `uri`, or `None` unless `uri` starts with `https://`.
@@ -58,9 +96,16 @@ fn written_host(uri: &str) -> Option<&str> {
     Some(host)
 }
 
-fn is_repo_host(host: &str) -> bool {
+/// Returns the Anaconda host that `host` names, ignoring ASCII case and one trailing dot.
+fn known_host(host: &str) -> Option<AnacondaHost> {
     let host = host.strip_suffix('.').unwrap_or(host);
-    host.eq_ignore_ascii_case(ANACONDA_REPO_HOST)
+    if host.eq_ignore_ascii_case(ANACONDA_REPO_HOST) {
+        return Some(AnacondaHost::Cloud);
+    }
+    ANACONDA_PUBLIC_HOSTS
+        .into_iter()
+        .find(|name| host.eq_ignore_ascii_case(name))
+        .map(AnacondaHost::Public)
 }
 
 #[cfg(test)]
@@ -101,8 +146,13 @@ mod tests {
         "https://evilrepo.anaconda.cloud/repo/main",
         "https://evil.repo.anaconda.cloud/repo/main",
         "https://anaconda.cloud/repo/main",
-        "https://repo.anaconda.com/repo/main",
         "https://repo.anaconda.org/repo/main",
+        "https://repo.anaconda.com:8443/pkgs/main",
+        "http://repo.anaconda.com/pkgs/main",
+        "https://evilrepo.anaconda.com/pkgs/main",
+        "https://repo.continuum.io.example/pkgs/main",
+        "https://repo%2Econtinuum.io/pkgs/main",
+        "https://repo.anaconda.com@evil.example/",
         "https://repo-anaconda.cloud/repo/main",
         "https://repo.anaconda.cloud../repo/main",
         "https://repo.anaconda.cloud@evil.example/",
@@ -142,18 +192,53 @@ mod tests {
         "https://repo anaconda.cloud/",
     ];
 
+    fn host_of(uri: &str) -> Option<AnacondaHost> {
+        anaconda_url(uri).map(|url| url.host)
+    }
+
     #[test]
     fn matching_urls_get_header() {
         for uri in DUE {
-            assert!(header_due(uri), "expected a header for {uri:?}");
+            assert_eq!(host_of(uri), Some(AnacondaHost::Cloud), "{uri:?}");
         }
     }
 
     #[test]
     fn other_urls_get_no_header() {
         for uri in NOT_DUE {
-            assert!(!header_due(uri), "expected no header for {uri:?}");
+            assert_eq!(host_of(uri), None, "{uri:?}");
         }
+    }
+
+    #[test]
+    fn public_hosts_are_anaconda_hosts() {
+        let com = Some(AnacondaHost::Public("repo.anaconda.com"));
+        let continuum = Some(AnacondaHost::Public("repo.continuum.io"));
+        let cases = [
+            (
+                "https://repo.anaconda.com/pkgs/main/noarch/repodata.json",
+                com,
+            ),
+            ("https://REPO.Anaconda.COM./pkgs/main", com),
+            ("https://user@repo.anaconda.com:443/pkgs/main", com),
+            ("https://repo.continuum.io/pkgs/free", continuum),
+            ("https://repo.anaconda.com.evil.example/", None),
+        ];
+        for (uri, expected) in cases {
+            assert_eq!(host_of(uri), expected, "{uri:?}");
+        }
+    }
+
+    #[test]
+    fn url_keeps_path_and_origin() {
+        let url = anaconda_url("https://u:p@REPO.anaconda.cloud.:443/repo/Org/x.json?q=1#f");
+        let url = url.expect("an Anaconda URL");
+        assert_eq!(url.path, "/repo/Org/x.json");
+        assert_eq!(url.origin(), "https://repo.anaconda.cloud/");
+        assert_eq!(
+            anaconda_url("https://repo.anaconda.cloud").unwrap().path,
+            "/"
+        );
     }
 
     #[test]

@@ -1,15 +1,15 @@
 //! The secrets directory, where Docker build secrets and Kubernetes secrets are mounted.
 //!
 //! The directory is `ANACONDA_SECRETS_DIR`, or `/run/secrets` when that is unset or empty.
-//! It is searched only when it is a directory. The key file is named
-//! `ANACONDA_AUTH_API_KEY`, matched without regard to case as pydantic-settings does by
-//! default. pydantic-settings takes the first match in directory order, but the helper
+//! It is searched only when it is a directory. The file of a setting has the setting's
+//! name, such as `ANACONDA_AUTH_API_KEY`, matched without regard to case as
+//! pydantic-settings does by default. pydantic-settings takes the first match in directory order, but the helper
 //! takes the exact name, else the first match in sorted order, so that the choice does not
 //! depend on the file system. Symbolic links are followed, because Kubernetes mounts each
 //! secret as a link into a hidden directory.
 //!
-//! A secret file contains the key alone, or dotenv text that assigns
-//! `ANACONDA_AUTH_API_KEY`, as when a `.env` file is passed as the secret.
+//! A secret file contains the value alone, or dotenv text that assigns it under the same
+//! name, as when a `.env` file is passed as the secret.
 
 use std::ffi::OsString;
 use std::fs;
@@ -23,29 +23,30 @@ use crate::env::Environment;
 use crate::error::Error;
 use crate::file::{self, CredentialFile, FileKind, FileState};
 use crate::secret::Secret;
-use crate::source::{Credential, Origin, Searched};
+use crate::source::{self, Found, Origin, Searched, Setting};
 use crate::value;
-use crate::vars::{API_KEY_VAR, DEFAULT_SECRETS_DIR, MAX_KEY_BYTES, SECRETS_DIR_VAR};
+use crate::vars::{DEFAULT_SECRETS_DIR, MAX_KEY_BYTES, SECRETS_DIR_VAR};
 
-/// Reads the key file in the secrets directory, if both exist.
+/// Reads the file of `setting` in the secrets directory, if both exist.
 ///
 /// When either is missing, records why in `searched` and returns `None`.
 pub fn find(
     env: &dyn Environment,
+    setting: Setting<'_>,
     searched: &mut Vec<Searched>,
-) -> Result<Option<Credential>, Error> {
+) -> Result<Option<Found>, Error> {
     let Some(dir) = secrets_dir(env, searched)? else {
         return Ok(None);
     };
-    let Some(path) = locate_key_file(&dir)? else {
-        searched.push(Searched::MissingSecretFile(dir.join(API_KEY_VAR)));
+    let Some(path) = locate_file(&dir, setting.name)? else {
+        searched.push(Searched::MissingSecretFile(dir.join(setting.name)));
         return Ok(None);
     };
 
     debug!("reading secret file {}", path.display());
-    let secret = read_key_file(&path)?;
-    Ok(Some(Credential {
-        secret,
+    let value = read_secret_file(&path, setting)?;
+    Ok(Some(Found {
+        value,
         origin: Origin::SecretFile(path),
     }))
 }
@@ -83,9 +84,9 @@ fn secrets_dir(
     }
 }
 
-/// Returns the path of the key file in `dir`: the exact name if present, else the first
+/// Returns the path of the file `name` in `dir`: the exact name if present, else the first
 /// name in sorted order that matches without regard to ASCII case.
-fn locate_key_file(dir: &Path) -> Result<Option<PathBuf>, Error> {
+fn locate_file(dir: &Path, name: &str) -> Result<Option<PathBuf>, Error> {
     let unreadable = |source: io::Error| Error::SecretsDirUnreadable {
         path: dir.to_owned(),
         source,
@@ -93,7 +94,7 @@ fn locate_key_file(dir: &Path) -> Result<Option<PathBuf>, Error> {
 
     // A lookup that fails for another reason than absence, such as a directory without
     // search permission, is reported against the directory.
-    let exact = dir.join(API_KEY_VAR);
+    let exact = dir.join(name);
     match fs::symlink_metadata(&exact) {
         Ok(_) => return Ok(Some(exact)),
         Err(error) if file::is_missing(&error) => {}
@@ -102,25 +103,26 @@ fn locate_key_file(dir: &Path) -> Result<Option<PathBuf>, Error> {
 
     let mut names: Vec<OsString> = Vec::new();
     for entry in fs::read_dir(dir).map_err(unreadable)? {
-        let name = entry.map_err(unreadable)?.file_name();
-        if name.eq_ignore_ascii_case(API_KEY_VAR) {
-            names.push(name);
+        let found = entry.map_err(unreadable)?.file_name();
+        if found.eq_ignore_ascii_case(name) {
+            names.push(found);
         }
     }
     names.sort();
 
     if names.len() > 1 {
         debug!(
-            "{} files in {} match {API_KEY_VAR} regardless of case; using the first in sorted order",
+            "{} files in {} match {name} regardless of case; using the first in sorted order",
             names.len(),
             dir.display()
         );
     }
-    Ok(names.into_iter().next().map(|name| dir.join(name)))
+    Ok(names.into_iter().next().map(|found| dir.join(found)))
 }
 
-/// Reads and validates a key file, which must be a regular file or a link to one.
-fn read_key_file(path: &Path) -> Result<Secret, Error> {
+/// Reads a secret file, which must be a regular file or a link to one, and returns the
+/// value it contains.
+fn read_secret_file(path: &Path, setting: Setting<'_>) -> Result<Secret, Error> {
     let file = CredentialFile::Secret(path.to_owned());
     match file::inspect(path) {
         Ok(FileState::Regular) => {}
@@ -134,47 +136,47 @@ fn read_key_file(path: &Path) -> Result<Secret, Error> {
     }
 
     match file::read_limited(path, MAX_KEY_BYTES) {
-        Ok(bytes) => parse_key_file(&bytes, path),
+        Ok(bytes) => parse_secret_file(&bytes, path, setting),
         Err(source) => Err(Error::UnreadableFile { file, source }),
     }
 }
 
-/// Validates the content of a key file: the key alone, or dotenv text that assigns it.
-fn parse_key_file(bytes: &[u8], path: &Path) -> Result<Secret, Error> {
-    let invalid = |problem| Error::InvalidKey {
-        origin: Origin::SecretFile(path.to_owned()),
-        problem,
-    };
+/// Decodes the content of a secret file: the value alone, or dotenv text that assigns it.
+fn parse_secret_file(bytes: &[u8], path: &Path, setting: Setting<'_>) -> Result<Secret, Error> {
+    let invalid = |problem| source::invalid(setting, Origin::SecretFile(path.to_owned()), problem);
     let text = value::decode(bytes).map_err(invalid)?;
 
     match dotenv::leading_assignment(text) {
-        Some((name, rest)) if is_assignment(name, rest) => {}
-        _ => return value::parse_text(text).map_err(invalid),
+        Some((name, rest)) if is_assignment(name, rest, setting.name) => {}
+        _ => return Ok(Secret::new(text)),
     }
 
-    match dotenv::find(text, API_KEY_VAR) {
-        Ok(Some(assignment)) => value::parse_text(assignment.value.expose()).map_err(invalid),
+    match dotenv::find(text, setting.name) {
+        Ok(Some(assignment)) => Ok(assignment.value),
         Ok(None) => Err(Error::WrongVariable {
             path: path.to_owned(),
             found: leading_name(text),
+            expected: setting.name.to_owned(),
+            noun: setting.noun.to_owned(),
         }),
         Err(error) => Err(Error::DotenvSyntax {
             file: CredentialFile::Secret(path.to_owned()),
+            name: setting.name.to_owned(),
             line: error.line,
             problem: error.problem,
         }),
     }
 }
 
-/// Returns whether `NAME=rest` at the start of a key file is a dotenv assignment rather
-/// than a bare key that contains `=`.
+/// Returns whether `NAME=rest` at the start of a secret file is a dotenv assignment rather
+/// than a bare value that contains `=`.
 ///
-/// The key's own name always makes an assignment. Otherwise the name must be written like
+/// The wanted name always makes an assignment. Otherwise the name must be written like
 /// an environment variable, without lower case letters, because base64 keys are mixed
 /// case. It must also contain `_` or be followed by more than `=` padding, so that a bare
 /// upper case key such as `ABCD==` stays a key.
-fn is_assignment(name: &str, rest: &str) -> bool {
-    if name.eq_ignore_ascii_case(API_KEY_VAR) {
+fn is_assignment(name: &str, rest: &str, wanted: &str) -> bool {
+    if name.eq_ignore_ascii_case(wanted) {
         return true;
     }
     if name.chars().any(|character| character.is_ascii_lowercase()) {
@@ -197,33 +199,49 @@ mod tests {
 
     const KEY: &str = "file-key-0123456789";
 
+    const API_KEY: Setting<'static> = Setting {
+        name: "ANACONDA_AUTH_API_KEY",
+        noun: "API key",
+    };
+    const API_KEY_VAR: &str = API_KEY.name;
+
     fn env_for(dir: &Path) -> MapEnv {
         MapEnv::new().with_var(SECRETS_DIR_VAR, dir)
     }
 
-    fn find_in(dir: &Path) -> Result<Option<Credential>, Error> {
-        find(&env_for(dir), &mut Vec::new())
+    fn find_in(dir: &Path) -> Result<Option<Found>, Error> {
+        find(&env_for(dir), API_KEY, &mut Vec::new())
     }
 
+    /// Returns the raw value found in `dir` and its path.
     fn key_in(dir: &Path) -> (String, PathBuf) {
-        let credential = find_in(dir).expect("no error").expect("a credential");
-        let Origin::SecretFile(path) = credential.origin else {
+        let found = find_in(dir).expect("no error").expect("a value");
+        let Origin::SecretFile(path) = found.origin else {
             panic!("expected a secret file origin");
         };
-        (credential.secret.expose().to_owned(), path)
+        (found.value.expose().trim().to_owned(), path)
     }
 
-    fn key_from_content(content: &[u8]) -> Result<String, Error> {
+    /// Reads a secret file with `content` and checks it as an API key.
+    fn key_from_content(content: &[u8]) -> Result<String, ValueProblem> {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(API_KEY_VAR), content).unwrap();
-        find_in(dir.path()).map(|found| found.unwrap().secret.expose().to_owned())
+        let found = match find_in(dir.path()) {
+            Ok(found) => found.expect("a value"),
+            Err(Error::InvalidValue { problem, .. }) => return Err(problem),
+            Err(other) => panic!("expected a value or an invalid value, got {other:?}"),
+        };
+        value::parse_text(found.value.expose()).map(|key| key.expose().to_owned())
+    }
+
+    fn error_from_content(content: &[u8]) -> Error {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(API_KEY_VAR), content).unwrap();
+        find_in(dir.path()).expect_err("an error")
     }
 
     fn problem_of(content: &[u8]) -> ValueProblem {
-        match key_from_content(content) {
-            Err(Error::InvalidKey { problem, .. }) => problem,
-            other => panic!("expected an invalid key error, got {other:?}"),
-        }
+        key_from_content(content).expect_err("an invalid value")
     }
 
     #[test]
@@ -263,7 +281,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing");
         let mut searched = Vec::new();
-        assert!(find(&env_for(&missing), &mut searched).unwrap().is_none());
+        assert!(
+            find(&env_for(&missing), API_KEY, &mut searched)
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(searched, vec![Searched::MissingSecretsDir(missing)]);
     }
 
@@ -272,7 +294,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("OTHER_SECRET"), "x").unwrap();
         let mut searched = Vec::new();
-        assert!(find(&env_for(dir.path()), &mut searched).unwrap().is_none());
+        let found = find(&env_for(dir.path()), API_KEY, &mut searched).unwrap();
+        assert!(found.is_none());
         let expected = Searched::MissingSecretFile(dir.path().join(API_KEY_VAR));
         assert_eq!(searched, vec![expected]);
     }
@@ -283,7 +306,11 @@ mod tests {
         let not_dir = dir.path().join("secrets");
         fs::write(&not_dir, KEY).unwrap();
         let mut searched = Vec::new();
-        assert!(find(&env_for(&not_dir), &mut searched).unwrap().is_none());
+        assert!(
+            find(&env_for(&not_dir), API_KEY, &mut searched)
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(searched, vec![Searched::SecretsDirNotDirectory(not_dir)]);
     }
 
@@ -295,8 +322,8 @@ mod tests {
         let env = MapEnv::new()
             .with_var(SECRETS_DIR_VAR, "secrets")
             .with_current_dir(work.path());
-        let credential = find(&env, &mut Vec::new()).unwrap().unwrap();
-        assert_eq!(credential.secret.expose(), KEY);
+        let found = find(&env, API_KEY, &mut Vec::new()).unwrap().unwrap();
+        assert_eq!(found.value.expose(), KEY);
     }
 
     #[test]
@@ -358,7 +385,7 @@ mod tests {
 
     #[test]
     fn other_variable_is_error() {
-        let error = key_from_content(b"OTHER_NAME=secret-value\n").unwrap_err();
+        let error = error_from_content(b"OTHER_NAME=secret-value\n");
         let Error::WrongVariable { found, .. } = &error else {
             panic!("expected a wrong variable error, got {error:?}");
         };
@@ -370,7 +397,7 @@ mod tests {
 
     #[test]
     fn legacy_name_in_file_is_error() {
-        let error = key_from_content(b"ANACONDA_CLOUD_API_KEY=key-1234").unwrap_err();
+        let error = error_from_content(b"ANACONDA_CLOUD_API_KEY=key-1234");
         assert!(matches!(error, Error::WrongVariable { .. }), "{error:?}");
     }
 
@@ -405,7 +432,7 @@ mod tests {
 
     #[test]
     fn dotenv_syntax_error_in_file() {
-        let error = key_from_content(b"ANACONDA_AUTH_API_KEY='open\n").unwrap_err();
+        let error = error_from_content(b"ANACONDA_AUTH_API_KEY='open\n");
         let Error::DotenvSyntax { line, problem, .. } = error else {
             panic!("expected a syntax error, got {error:?}");
         };
@@ -414,13 +441,30 @@ mod tests {
     }
 
     #[test]
+    fn any_setting_name_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("artifactory_password");
+        fs::write(&path, "ARTIFACTORY_PASSWORD=p@ss word\n").unwrap();
+        let setting = Setting {
+            name: "ARTIFACTORY_PASSWORD",
+            noun: "password",
+        };
+        let found = find(&env_for(dir.path()), setting, &mut Vec::new());
+        let found = found.unwrap().expect("a value");
+        assert_eq!(found.value.expose(), "p@ss word");
+        assert_eq!(found.origin, Origin::SecretFile(path));
+    }
+
+    #[test]
     fn assignment_shapes() {
-        assert!(is_assignment("ANACONDA_AUTH_API_KEY", ""));
-        assert!(is_assignment("anaconda_auth_api_key", "x"));
-        assert!(is_assignment("OTHER_NAME", ""));
-        assert!(is_assignment("TOKEN", "abc"));
-        assert!(!is_assignment("ABCD", "="));
-        assert!(!is_assignment("dGVzdA", "="));
-        assert!(!is_assignment("abc", "def"));
+        let wanted = API_KEY_VAR;
+        assert!(is_assignment("ANACONDA_AUTH_API_KEY", "", wanted));
+        assert!(is_assignment("anaconda_auth_api_key", "x", wanted));
+        assert!(is_assignment("OTHER_NAME", "", wanted));
+        assert!(is_assignment("TOKEN", "abc", wanted));
+        assert!(!is_assignment("ABCD", "=", wanted));
+        assert!(!is_assignment("dGVzdA", "=", wanted));
+        assert!(!is_assignment("abc", "def", wanted));
+        assert!(is_assignment("abc", "def", "ABC"));
     }
 }

@@ -37,20 +37,21 @@ pub enum ValueProblem {
 }
 
 impl ValueProblem {
-    /// Returns what to do about the problem, as one sentence.
-    pub fn fix(self) -> &'static str {
+    /// Returns what to do about the problem, as one sentence about the `noun` (such as
+    /// "API key").
+    pub fn fix(self, noun: &str) -> String {
         match self {
-            ValueProblem::Empty => "Put the API key there, or remove the empty entry",
-            ValueProblem::TooLarge => "Check that it contains only the API key",
-            ValueProblem::NotUtf8 => "Save the API key as plain UTF-8 text",
-            ValueProblem::Quoted => "Remove the quotes around the API key",
-            ValueProblem::LineBreak => "Keep only the API key there, on a single line",
+            ValueProblem::Empty => format!("Put the {noun} there, or remove the empty entry"),
+            ValueProblem::TooLarge => format!("Check that it contains only the {noun}"),
+            ValueProblem::NotUtf8 => format!("Save the {noun} as plain UTF-8 text"),
+            ValueProblem::Quoted => format!("Remove the quotes around the {noun}"),
+            ValueProblem::LineBreak => format!("Keep only the {noun} there, on a single line"),
             ValueProblem::ControlCharacter { .. } => {
-                "Remove the control character and keep only the API key"
+                format!("Remove the control character and keep only the {noun}")
             }
-            ValueProblem::Whitespace => "Keep only the API key there, without spaces",
+            ValueProblem::Whitespace => format!("Keep only the {noun} there, without spaces"),
             ValueProblem::NonAscii => {
-                "Copy the API key again as plain text, because API keys are ASCII"
+                format!("Copy the {noun} again as plain text, because it must be ASCII")
             }
         }
     }
@@ -114,6 +115,29 @@ pub fn parse_text(text: &str) -> Result<Secret, ValueProblem> {
         return Err(problem);
     }
     Ok(Secret::new(key))
+}
+
+/// Validates decoded text as a password: trims it, then rejects an empty value and
+/// control characters such as line breaks.
+///
+/// Inner spaces, quotes and non-ASCII characters are kept, because passwords may contain
+/// them and Basic authentication encodes them.
+pub fn parse_password(text: &str) -> Result<Secret, ValueProblem> {
+    if text.len() > MAX_KEY_BYTES {
+        return Err(ValueProblem::TooLarge);
+    }
+    let password = strip_byte_order_mark(text).trim();
+    if password.is_empty() {
+        return Err(ValueProblem::Empty);
+    }
+    let control = password.chars().find(|character| character.is_control());
+    match control {
+        Some('\r' | '\n') => Err(ValueProblem::LineBreak),
+        Some(character) => Err(ValueProblem::ControlCharacter {
+            code_point: u32::from(character),
+        }),
+        None => Ok(Secret::new(password)),
+    }
 }
 
 fn is_quote(character: Option<char>) -> bool {
@@ -235,8 +259,28 @@ mod tests {
     fn problem_messages_never_contain_value() {
         let raw = b"\"secret-value\n with  everything\x00\"";
         let problem = problem(raw);
-        let message = format!("{problem}. {}", problem.fix());
+        let message = format!("{problem}. {}", problem.fix("API key"));
         assert!(!message.contains("secret-value"), "{message}");
+    }
+
+    #[test]
+    fn password_keeps_inner_spaces_and_symbols() {
+        let password = parse_password(" p@ss: w#rd%20 ‘é’\n").unwrap();
+        assert_eq!(password.expose(), "p@ss: w#rd%20 ‘é’");
+    }
+
+    #[test]
+    fn password_rejects_empty_and_control_characters() {
+        assert_eq!(parse_password(" \n").unwrap_err(), ValueProblem::Empty);
+        assert_eq!(parse_password("a\nb").unwrap_err(), ValueProblem::LineBreak);
+        let tab = ValueProblem::ControlCharacter { code_point: 9 };
+        assert_eq!(parse_password("a\tb").unwrap_err(), tab);
+    }
+
+    #[test]
+    fn fix_names_the_noun() {
+        let fix = ValueProblem::Whitespace.fix("password");
+        assert_eq!(fix, "Keep only the password there, without spaces");
     }
 
     #[test]

@@ -363,9 +363,8 @@ fn check_debug_log_hides_key() {
 
     assert_eq!(run.code, Some(0));
     assert!(
-        run.stderr.contains(&format!(
-            "requesting {REPODATA_URL} with API key ****WXYZ from environment variable ANACONDA_AUTH_API_KEY"
-        )),
+        run.stderr
+            .contains(&format!("requesting {REPODATA_URL} with Bearer ****WXYZ")),
         "{}",
         run.stderr
     );

@@ -38,6 +38,8 @@ impl Setup {
         let work = prefix.temp.path().join("work");
         fs::create_dir_all(&home).unwrap();
         fs::create_dir_all(&work).unwrap();
+        // An empty config file of the helper keeps a machine-wide one out of the test.
+        fs::write(work.join("helper-config.toml"), "").unwrap();
         Setup { prefix, home, work }
     }
 
@@ -59,6 +61,10 @@ impl Setup {
             .env("PATH", SYSTEM_PATH)
             .env("HOME", &self.home)
             .env("ANACONDA_SECRETS_DIR", self.work.join("no-secrets"))
+            .env(
+                "CONDA_CREDENTIAL_HELPER_CONFIG",
+                self.work.join("helper-config.toml"),
+            )
             .env("ANACONDA_AUTH_API_KEY", KEY)
             .current_dir(&self.work);
         command
@@ -146,6 +152,7 @@ fn doctor_with_plugin_passes() {
     let root = setup.prefix.root.display().to_string();
     let site = setup.prefix.site_packages().display().to_string();
     let work = setup.work.display().to_string();
+    let home = setup.home.display().to_string();
     let helper = fs::canonicalize(HELPER).unwrap().display().to_string();
     let expected = format!(
         "conda-credential-helper {VERSION} doctor
@@ -155,8 +162,11 @@ Credential sources, first found wins:
   2. environment variable ANACONDA_CLOUD_API_KEY (deprecated): not set: environment variable ANACONDA_CLOUD_API_KEY (unset)
   3. secrets directory: not set: secrets directory {work}/no-secrets (missing)
   4. .env file: not set: .env file {work}/.env (missing)
+  5. anaconda config file (api_key): not set: anaconda config file {home}/.anaconda/config.toml (missing)
+  6. keyring given whole (ANACONDA_AUTH_KEYRING or keyring): not set: ANACONDA_AUTH_KEYRING (no value in the environment, secrets directory, .env or config file)
+  7. keyring file: not set: keyring file {home}/.anaconda/keyring (missing)
 Credential: API key ****WXYZ from environment variable ANACONDA_AUTH_API_KEY
-Channel rule: the key is sent only to https://repo.anaconda.cloud (scheme https, port 443)
+Channel rule: the Anaconda credentials are sent only to https://repo.anaconda.cloud, https://repo.anaconda.com, https://repo.continuum.io (scheme https, port 443)
 
 conda:
   base environment: {root} (found through --prefix)
@@ -311,7 +321,12 @@ fn doctor_invalid_key_shadows_dotenv() {
         .iter()
         .map(|source| source["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["invalid", "not_set", "not_set", "shadowed"]);
+    assert_eq!(
+        states,
+        [
+            "invalid", "not_set", "not_set", "shadowed", "not_set", "not_set", "not_set"
+        ]
+    );
     assert_eq!(report["sources"][3]["fingerprint"], "****WXYZ");
 }
 

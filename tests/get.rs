@@ -99,11 +99,15 @@ impl Sandbox {
     fn run(&self, args: &[&str], stdin: &[u8]) -> Run {
         let stdout_path = self.output.path().join("stdout");
         let stderr_path = self.output.path().join("stderr");
+        // An empty config file of its own keeps a machine-wide config out of the test.
+        let config_path = self.work.path().join("helper-config.toml");
+        write_readable(&config_path, b"");
         let mut command = self.command();
         command
             .args(args)
             .env_clear()
             .env(SECRETS_DIR_VAR, self.secrets.path())
+            .env("CONDA_CREDENTIAL_HELPER_CONFIG", &config_path)
             .envs(self.vars.iter().map(|(name, value)| (name, value)))
             .current_dir(self.work.path())
             .stdin(Stdio::piped())
@@ -171,8 +175,12 @@ fn bearer_json(key: &str) -> String {
     format!("{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}}}}\n")
 }
 
+/// The response of `get --with-source` for a key that serves the whole repository host.
 fn bearer_json_with_source(key: &str, source: &str) -> String {
-    format!("{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}},\"source\":\"{source}\"}}\n")
+    format!(
+        "{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}},\"source\":\"{source}\",\
+         \"scope\":\"https://repo.anaconda.cloud/\"}}\n"
+    )
 }
 
 const EMPTY_HEADERS: &str = "{\"headers\":{}}\n";
@@ -384,7 +392,8 @@ fn foreign_url_ignores_broken_sources() {
     let sandbox = Sandbox::new().var(API_KEY_VAR, "broken SECRETMARK");
     fs::create_dir(sandbox.secret_path()).unwrap();
     let run = sandbox.get_with_source("https://conda.anaconda.org/conda-forge");
-    assert_success(&run, EMPTY_HEADERS);
+    let expected = "{\"headers\":{},\"scope\":\"https://conda.anaconda.org/conda-forge\"}\n";
+    assert_success(&run, expected);
 }
 
 #[test]
@@ -799,7 +808,7 @@ fn missing_subcommand_prints_usage() {
         "{}",
         run.stderr
     );
-    for command in ["get", "install", "uninstall"] {
+    for command in ["get", "exec", "install", "uninstall"] {
         assert!(
             run.stderr.contains(command),
             "{command} missing: {}",

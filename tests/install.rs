@@ -6,14 +6,14 @@ mod support;
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::json;
 
 use support::{
-    HELPER, HelperRun, SYSTEM_PATH, TestPrefix, files_below, helper_command, load_yaml, run_helper,
-    run_ok, run_python, snapshot, write_executable,
+    HELPER, HelperRun, SYSTEM_PATH, TestPrefix, fake_prefix, files_below, helper_command,
+    load_yaml, run_helper, run_ok, run_python, snapshot, write_executable,
 };
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -467,8 +467,11 @@ fn install_warns_for_conda_without_patterns() {
     ]));
 
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
-    let warning = "conda 24.3.0 ignores the channel pattern `https://repo.anaconda.cloud/*`, so it will not use the plugin; update conda in the base environment to 24.5 or later";
-    assert!(run.stderr.contains(warning), "stderr: {}", run.stderr);
+    let warning = format!(
+        "conda 24.3.0 in `{}` matches channel_settings only by exact channel name, so the patterns written here match no channel; run install again with `--channel <URL>` for each private channel, such as `--channel https://repo.anaconda.cloud/repo/main`, or update conda in the base environment to 24.5 or later",
+        root.display()
+    );
+    assert!(run.stderr.contains(&warning), "stderr: {}", run.stderr);
     assert!(root.join("condarc.d/conda-credential-helper.yml").is_file());
 }
 
@@ -542,21 +545,6 @@ fn install_without_prefix_source_fails() {
     );
 }
 
-/// Creates `<temp>/env` with `conda-meta/`, an empty `lib/site-packages/` and a shell
-/// script `bin/python` that reports them like a real python with conda `conda_version`.
-fn fake_prefix(temp: &Path, conda_version: &str) -> PathBuf {
-    let root = fs::canonicalize(temp).unwrap().join("env");
-    fs::create_dir_all(root.join("conda-meta")).unwrap();
-    fs::create_dir_all(root.join("lib/site-packages")).unwrap();
-    let report = json!({
-        "purelib": root.join("lib/site-packages"),
-        "conda_version": conda_version,
-    });
-    let script = format!("#!/bin/sh\necho '{report}'\n");
-    write_executable(&root.join("bin/python"), script.as_bytes());
-    root
-}
-
 /// Tells whether the tests run as root, from the owner of a file they create.
 fn is_root() -> bool {
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -583,12 +571,15 @@ fn run_without_write_access(temp: &Path, prefix: &Path, read_only: &Path) -> Hel
     let binary = temp.join("bin/conda-credential-helper");
     write_executable(&binary, &fs::read(HELPER).unwrap());
 
+    let config = temp.join("empty-config.toml");
+    fs::write(&config, "").unwrap();
     let mut command = Command::new("setpriv");
     command
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(&binary)
         .args(args)
         .env("PATH", SYSTEM_PATH)
+        .env("CONDA_CREDENTIAL_HELPER_CONFIG", &config)
         .env_remove("CONDA_ROOT")
         .env_remove("RUST_LOG");
     let run = run_helper(&mut command);

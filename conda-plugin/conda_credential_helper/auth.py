@@ -1,4 +1,4 @@
-"""Run conda-credential-helper once per host and attach its headers to requests.
+"""Run conda-credential-helper once per scope and attach its headers to requests.
 
 This module imports only the standard library and requests, never conda, so the
 same logic serves the conda plugin and plain ``requests`` programs. Errors reach the
@@ -79,7 +79,8 @@ class HelperFailure(Exception):
 class HostKey:
     """Origin of a URL (scheme, lowercase host without trailing dot, port).
 
-    The helper decides by host alone, so its output is cached per ``HostKey``.
+    Failures of the helper are cached per ``HostKey``, and its responses per scope. A
+    scope never reaches beyond one ``HostKey``.
     """
 
     scheme: str
@@ -107,15 +108,37 @@ class HostKey:
         return f"{self.scheme}://{host}:{self.port}"
 
 
+def normalized_url(url: str) -> str:
+    """Return ``url`` as ``scheme://host[:port]/path``, the form scopes are compared with.
+
+    The host is normalized as in ``HostKey``; userinfo, query and fragment are dropped.
+    """
+    path = urlsplit(url).path or "/"
+    return f"{HostKey.from_url(url)}{path}"
+
+
+def scope_covers(scope: str, url: str) -> bool:
+    """Tell whether a response for ``scope`` applies to the normalized ``url``.
+
+    A scope that ends with ``/`` covers every URL that starts with it; another scope
+    covers exactly that URL.
+    """
+    if scope.endswith("/"):
+        return url.startswith(scope)
+    return url == scope
+
+
 @dataclass(frozen=True)
 class Credential:
-    """Headers the helper returned for one host, and where their key came from.
+    """Headers the helper returned for one URL, where their key came from, and the URL
+    prefix (``scope``) for which the same headers hold.
 
     ``headers`` is left out of ``repr`` because it contains the key.
     """
 
     headers: Mapping[str, str] = field(repr=False)
     source: str | None = None
+    scope: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -407,7 +430,12 @@ def parse_helper_output(stdout: str) -> Credential:
         raise HelperFailure('the output has no "headers" field')
 
     headers = validate_headers(document["headers"])
-    return Credential(headers=headers, source=_clean_source(document.get("source")))
+    scope = document.get("scope")
+    return Credential(
+        headers=headers,
+        source=_clean_source(document.get("source")),
+        scope=scope if isinstance(scope, str) else None,
+    )
 
 
 def validate_headers(raw: object) -> dict[str, str]:
@@ -467,40 +495,72 @@ def _clean_source(source: object) -> str | None:
 
 
 @dataclass
-class _CacheEntry:
-    """Outcome of the helper for one host. ``lock`` is held while the helper runs."""
+class _HostEntry:
+    """Responses of the helper for one host, by scope, or its failure for the host.
+
+    ``lock`` is held while the helper runs for a URL of the host, so threads that ask for
+    the same scope at once run it once.
+    """
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    credential: Credential | None = None
+    responses: dict[str, Credential] = field(default_factory=dict)
     failure: str | None = None
 
+    def find(self, url: str) -> Credential | None:
+        """Return the response whose scope covers the normalized ``url``, the narrowest first."""
+        covering = [scope for scope in self.responses if scope_covers(scope, url)]
+        if not covering:
+            return None
+        return self.responses[max(covering, key=len)]
 
-_cache: dict[HostKey, _CacheEntry] = {}
+
+_cache: dict[HostKey, _HostEntry] = {}
 _cache_lock = threading.Lock()
 
 
 def credential_for(url: str) -> Credential:
-    """Return the helper's credential for the host of ``url``.
+    """Return the helper's credential for ``url``.
 
-    The helper runs at most once per host per process, whichever thread or handler
-    object calls. A failure is cached as well: later calls raise ``HelperFailure``
-    with the same message without running the helper again.
+    The helper runs at most once per scope per process, whichever thread or handler
+    object calls: its response serves every URL its scope covers. A failure is cached for
+    the whole host: later calls raise ``HelperFailure`` with the same message without
+    running the helper again.
     """
-    key = HostKey.from_url(url)
+    host = HostKey.from_url(url)
+    target = normalized_url(url)
     with _cache_lock:
-        entry = _cache.setdefault(key, _CacheEntry())
+        entry = _cache.setdefault(host, _HostEntry())
 
     with entry.lock:
-        if entry.credential is None and entry.failure is None:
+        if entry.failure is None:
+            cached = entry.find(target)
+            if cached is not None:
+                return cached
             try:
-                entry.credential = run_helper(url)
+                credential = run_helper(url)
             except HelperFailure as failure:
                 entry.failure = failure.message
+            else:
+                entry.responses[checked_scope(credential.scope, host, target)] = credential
+                return credential
 
-    if entry.failure is not None:
-        raise HelperFailure(entry.failure)
-    assert entry.credential is not None
-    return entry.credential
+    raise HelperFailure(entry.failure)
+
+
+def checked_scope(scope: str | None, host: HostKey, url: str) -> str:
+    """Return the scope to cache a response for the normalized ``url`` under.
+
+    A missing scope, from a helper older than scopes, means the whole host. A scope
+    that is not on the request's host or does not cover the URL is narrowed to the URL
+    itself, so a response never serves another host.
+    """
+    origin = f"{host}/"
+    if scope is None:
+        return origin
+    if scope.startswith(origin) and scope_covers(scope, url):
+        return scope
+    log.debug("ignoring scope %s for %s: it does not cover the URL", redact_url(scope), url)
+    return url
 
 
 def clear_cache() -> None:

@@ -64,7 +64,8 @@ class CredentialHelperAuthHandler(ChannelAuthBase):
     """Channel auth handler that conda creates for each channel session.
 
     Every instance shares one per-process cache in ``auth``, so the helper runs once
-    per host however many sessions and download threads conda uses.
+    per scope (a host, or one organization's channels on it) however many sessions and
+    download threads conda uses.
     """
 
     def __init__(self, channel_name: str, *args, **kwargs):

@@ -24,19 +24,34 @@ _ISOLATED_VARIABLES = (
     auth.LOG_ENV,
     "ANACONDA_AUTH_API_KEY",
     "ANACONDA_CLOUD_API_KEY",
+    "ANACONDA_AUTH_DOMAIN",
+    "ANACONDA_AUTH_SITE",
+    "ANACONDA_AUTH_KEYRING",
+    "ANACONDA_AUTH_KEYRING_PATH",
+    "ANACONDA_AUTH_USE_UNIFIED_REPO_API_KEY",
+    "ANACONDA_DEFAULT_SITE",
+    "ANACONDA_CONFIG_TOML",
     "ANACONDA_SECRETS_DIR",
+    "XDG_CONFIG_HOME",
     "RUST_LOG",
 )
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
-    """Start each test with an empty helper cache, no helper variables and a fresh cwd."""
+    """Start each test with an empty helper cache, no helper variables, a fresh cwd, an
+    empty home and an empty config file of the helper."""
     for name in _ISOLATED_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     workdir = tmp_path / "work"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    config = tmp_path / "helper-config.toml"
+    config.write_text("")
+    monkeypatch.setenv("CONDA_CREDENTIAL_HELPER_CONFIG", str(config))
     auth.clear_cache()
     yield
     auth.clear_cache()

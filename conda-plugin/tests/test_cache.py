@@ -1,4 +1,4 @@
-"""The per-process cache: one helper run per host, shared by handlers and threads."""
+"""The per-process cache: one helper run per scope, shared by handlers and threads."""
 
 from __future__ import annotations
 
@@ -158,4 +158,123 @@ def test_cache_sixteen_threads_share_failure(counting_helper):
 
     assert all(isinstance(outcome, auth.CredentialHelperError) for outcome in outcomes)
     assert len({str(outcome) for outcome in outcomes}) == 1
+    assert run_count(runs) == 1
+
+
+# A stand-in that responds like the real helper with repo tokens: one token per
+# organization, each with the scope of its organization's folder.
+PER_ORG_SCRIPT = """\
+request=$(cat)
+case "$request" in
+  *"/repo/org-a/"*) org=org-a ;;
+  *"/repo/org-b/"*) org=org-b ;;
+  *) org=other ;;
+esac
+printf '{"headers":{"Authorization":["token %s-token"]},"source":"s","scope":"https://repo.anaconda.cloud/repo/%s/"}' "$org" "$org"
+"""
+
+
+def authorization_for(url: str) -> str:
+    return auth.CredentialHelperAuth()(prepare(url)).headers["Authorization"]
+
+
+def test_cache_keeps_one_answer_per_scope(counting_helper):
+    runs = counting_helper(PER_ORG_SCRIPT)
+    base = "https://repo.anaconda.cloud/repo"
+
+    outcomes = [
+        authorization_for(f"{base}/org-a/chan/noarch/repodata.json"),
+        authorization_for(f"{base}/org-b/chan/noarch/repodata.json"),
+        authorization_for(f"{base}/org-a/chan/linux-64/repodata.json"),
+        authorization_for(f"{base}/org-b/other/noarch/x.conda"),
+        authorization_for(f"https://REPO.anaconda.cloud:443{'/repo'}/org-a/x"),
+    ]
+
+    assert outcomes == [
+        "token org-a-token",
+        "token org-b-token",
+        "token org-a-token",
+        "token org-b-token",
+        "token org-a-token",
+    ]
+    assert run_count(runs) == 2
+
+
+def scope_script(scope: str) -> str:
+    return (
+        "cat > /dev/null\n"
+        f"""printf '%s' '{{"headers":{{"Authorization":["Bearer {KEY}"]}},"scope":"{scope}"}}'\n"""
+    )
+
+
+def test_cache_scope_without_slash_covers_one_url(counting_helper):
+    runs = counting_helper(scope_script("https://h.example/repo/a"))
+
+    auth.credential_for("https://h.example/repo/a")
+    auth.credential_for("https://h.example/repo/a?query=1")
+    auth.credential_for("https://h.example/repo/ab")
+    auth.credential_for("https://h.example/repo/a/x")
+
+    assert run_count(runs) == 3
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "https://",
+        "https://other.example/",
+        "http://h.example/",
+        "https://h.example:8443/",
+        "https://h.example/elsewhere/",
+    ],
+)
+def test_cache_narrows_scope_that_does_not_cover_url(counting_helper, scope):
+    runs = counting_helper(scope_script(scope))
+
+    auth.credential_for("https://h.example/chan/a.json")
+    auth.credential_for("https://h.example/chan/a.json")
+    auth.credential_for("https://h.example/chan/b.json")
+    auth.credential_for("https://other.example/chan/a.json")
+
+    assert run_count(runs) == 3
+
+
+def test_cache_prefers_narrowest_scope(counting_helper):
+    runs = counting_helper(
+        """\
+request=$(cat)
+case "$request" in
+  *"/repo/a/"*) printf '{"headers":{"Authorization":["token narrow"]},"scope":"https://h.example/repo/a/"}' ;;
+  *) printf '{"headers":{"Authorization":["Bearer wide"]},"scope":"https://h.example/"}' ;;
+esac
+"""
+    )
+
+    assert authorization_for("https://h.example/repo/a/1") == "token narrow"
+    assert authorization_for("https://h.example/x") == "Bearer wide"
+    assert authorization_for("https://h.example/repo/a/2") == "token narrow"
+    assert authorization_for("https://h.example/repo/b/1") == "Bearer wide"
+    assert run_count(runs) == 2
+
+
+def test_cache_sixteen_threads_same_scope_run_helper_once(counting_helper):
+    runs = counting_helper("sleep 0.5\n" + PER_ORG_SCRIPT)
+    urls = [
+        f"https://repo.anaconda.cloud/repo/org-a/chan/{subdir}/repodata.json"
+        for subdir in ("noarch", "linux-64", "osx-arm64", "win-64")
+    ] * 4
+    barrier = threading.Barrier(len(urls))
+    outcomes: list = [None] * len(urls)
+
+    def ask(index: int) -> None:
+        barrier.wait()
+        outcomes[index] = authorization_for(urls[index])
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(urls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes == ["token org-a-token"] * len(urls)
     assert run_count(runs) == 1

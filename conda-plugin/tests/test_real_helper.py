@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 
 import pytest
@@ -82,3 +84,35 @@ def test_real_helper_debug_logs_never_contain_key(real_helper, monkeypatch, capl
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "returned header(s) Authorization for https://repo.anaconda.cloud" in text
     assert KEY not in text
+
+
+def write_keyring(home, record: dict) -> None:
+    encoded = base64.b64encode(json.dumps(record).encode()).decode()
+    keyring = {"Anaconda Cloud": {"anaconda.com": encoded}}
+    (home / ".anaconda").mkdir()
+    (home / ".anaconda" / "keyring").write_text(json.dumps(keyring))
+
+
+def test_real_helper_repo_tokens_per_org(real_helper, tmp_path):
+    write_keyring(
+        tmp_path / "home",
+        {
+            "api_key": "api-key-0123456789",
+            "repo_tokens": [
+                {"token": "token-a-0123456789", "org_name": "org-a"},
+                {"token": "token-b-0123456789", "org_name": "org-b"},
+            ],
+        },
+    )
+    handler = auth.CredentialHelperAuth()
+    base = "https://repo.anaconda.cloud/repo"
+
+    def authorization(url: str) -> str:
+        return handler(prepare(url)).headers["Authorization"]
+
+    assert authorization(f"{base}/org-a/chan/noarch/repodata.json") == "token token-a-0123456789"
+    assert authorization(f"{base}/org-b/chan/noarch/repodata.json") == "token token-b-0123456789"
+    assert authorization(f"{base}/org-a/chan/linux-64/repodata.json") == "token token-a-0123456789"
+    assert authorization(f"{base}/main-x/noarch/repodata.json") == "Bearer api-key-0123456789"
+    scope = auth.credential_for(f"{base}/org-b/x/noarch/repodata.json").scope
+    assert scope == "https://repo.anaconda.cloud/repo/org-b/"

@@ -11,7 +11,7 @@ pub mod verdict;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::Url;
@@ -19,10 +19,11 @@ use url::Url;
 use crate::condarc::{self, CONDA_SEARCH_PATH, SearchVars};
 use crate::env::Environment;
 use crate::error::Error;
+use crate::get;
+use crate::header::Authorization;
 use crate::install::prefix;
+use crate::protocol::Request;
 use crate::redact::redact_url;
-use crate::rules::header_due;
-use crate::source::{Credential, find_credential};
 use crate::vars::DEFAULT_CHANNEL;
 
 use client::{ClientSettings, ConnectTo};
@@ -81,11 +82,13 @@ pub enum CheckError {
 pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> {
     let url = repodata_url(&args.channel)?;
     let shown = redact_url(url.as_str());
-    let credential = if header_due(url.as_str()) {
-        Some(find_credential(env)?)
-    } else {
-        None
+    // The same response as `get --with-source` gives the plugin for this URL.
+    let request = Request {
+        uri: url.to_string(),
     };
+    let answer = get::answer(&request, env, true, SystemTime::now())?;
+    let authorization = answer.response.authorization;
+    let source = answer.response.source.unwrap_or_default();
 
     let settings = conda_settings(args.prefix.as_deref(), env);
     let client_settings = ClientSettings {
@@ -94,15 +97,23 @@ pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> 
         connect_to: args.connect_to.clone(),
     };
     let mut lines = vec![format!("GET {shown}")];
-    lines.push(match &credential {
-        Some(credential) => format!(
-            "Authorization: Bearer {} (from {})",
-            credential.secret.fingerprint(),
-            credential.origin
+    lines.push(match &authorization {
+        Some(authorization) => format!(
+            "Authorization: {} {} (from {source})",
+            authorization.scheme(),
+            authorization.fingerprint()
         ),
-        None => "Authorization: none, because only https://repo.anaconda.cloud URLs get the key"
-            .to_owned(),
+        None => {
+            "Authorization: none, because conda-credential-helper sends no credential to this URL"
+                .to_owned()
+        }
     });
+    lines.extend(
+        answer
+            .warnings
+            .iter()
+            .map(|warning| format!("Warning: {warning}")),
+    );
     lines.push(format!("CA certificates: {}", client_settings.trust));
     let proxy = client::proxy_description(env).unwrap_or_else(|| "none".to_owned());
     lines.push(format!("Proxy: {proxy}"));
@@ -111,9 +122,9 @@ pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> 
 
     let client =
         client::build(&client_settings).map_err(|error| CheckError::Trust(error.message))?;
-    let outcome = send(&client, &url, credential.as_ref());
+    let outcome = send(&client, &url, authorization.as_ref());
     let host = url.host_str().unwrap_or_default();
-    let Verdict { ok, text } = verdict::explain(&outcome, host, credential.is_some());
+    let Verdict { ok, text } = verdict::explain(&outcome, host, authorization.is_some());
     print(&format!("Result: {text}"))?;
     Ok(ok)
 }
@@ -143,19 +154,22 @@ fn conda_settings(explicit: Option<&Path>, env: &dyn Environment) -> condarc::Co
 }
 
 /// Sends one GET and classifies the response or failure.
-fn send(client: &reqwest::blocking::Client, url: &Url, credential: Option<&Credential>) -> Outcome {
+fn send(
+    client: &reqwest::blocking::Client,
+    url: &Url,
+    authorization: Option<&Authorization>,
+) -> Outcome {
     let shown = redact_url(url.as_str());
     let mut request = client.get(url.clone());
-    if let Some(credential) = credential {
+    if let Some(authorization) = authorization {
         tracing::debug!(
-            "requesting {shown} with API key {} from {}",
-            credential.secret.fingerprint(),
-            credential.origin
+            "requesting {shown} with {} {}",
+            authorization.scheme(),
+            authorization.fingerprint()
         );
-        // The key passed validation, which allows only visible ASCII, so the value is valid.
-        if let Ok(mut value) =
-            HeaderValue::from_str(&format!("Bearer {}", credential.secret.expose()))
-        {
+        // Tokens pass a check that allows only visible ASCII, and Basic credentials are
+        // base64, so the value is valid.
+        if let Ok(mut value) = HeaderValue::from_str(authorization.value().expose()) {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }

@@ -18,9 +18,10 @@ pub use report::{
 };
 pub use site::{OtherPlugin, PluginDist};
 
+use crate::config;
 use crate::env::Environment;
 use crate::install;
-use crate::vars::{ANACONDA_REPO_HOST, DEFAULT_CHANNEL};
+use crate::vars::{ANACONDA_PUBLIC_HOSTS, ANACONDA_REPO_HOST, DEFAULT_CHANNEL};
 
 /// Options of `doctor`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -45,6 +46,7 @@ pub fn diagnose(prefix: Option<&Path>, env: &dyn Environment) -> Report {
     let mut warnings = sources.warnings;
     warnings.extend(wiring.warnings);
 
+    let channel_rules = channel_rules(env, &mut problems);
     for problem in &problems {
         tracing::debug!("doctor problem {}", problem.code);
     }
@@ -53,13 +55,41 @@ pub fn diagnose(prefix: Option<&Path>, env: &dyn Environment) -> Report {
         ok: problems.is_empty(),
         sources: sources.lines,
         credential: sources.credential,
-        channel_rules: vec![format!(
-            "the key is sent only to https://{ANACONDA_REPO_HOST} (scheme https, port 443)"
-        )],
+        channel_rules,
         conda: wiring.section,
         problems,
         warnings,
     }
+}
+
+/// Describes which URLs get a credential: the Anaconda hosts, then each `[[channel]]` of
+/// the helper's config file. A config file that cannot be used is a problem.
+fn channel_rules(env: &dyn Environment, problems: &mut Vec<Finding>) -> Vec<String> {
+    let hosts: Vec<String> = std::iter::once(ANACONDA_REPO_HOST)
+        .chain(ANACONDA_PUBLIC_HOSTS)
+        .map(|host| format!("https://{host}"))
+        .collect();
+    let mut rules = vec![format!(
+        "the Anaconda credentials are sent only to {} (scheme https, port 443)",
+        hosts.join(", ")
+    )];
+    match config::load(env) {
+        Ok(Some(config)) => {
+            for entry in &config.channels {
+                rules.push(format!(
+                    "{} gets {} with {} ({}, line {})",
+                    entry.pattern.as_str(),
+                    entry.scheme,
+                    entry.secret,
+                    config.path.display(),
+                    entry.line
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(error) => problems.push(Finding::new("invalid_config", error.to_string())),
+    }
+    rules
 }
 
 /// Prints the report on stdout, as text or JSON. Returns whether a build would

@@ -1,8 +1,9 @@
 //! The credential part of `doctor`: each source's state and the credential chosen.
 
+use crate::anaconda::{Credential, Probe, inspect_sources};
 use crate::env::Environment;
 use crate::error::Error;
-use crate::source::{Credential, Probe, SearchedPlaces, inspect_sources};
+use crate::source::SearchedPlaces;
 
 use super::kind::{self, key_kind};
 use super::report::{CredentialLine, Finding, SourceLine, SourceState};
@@ -27,27 +28,37 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
     let mut searched = Vec::new();
 
     for (source, probe) in inspect_sources(env) {
+        // A source reports the credential that represents it: its API key, else its
+        // first repo token.
+        let probe = match probe {
+            Probe::Found(credentials) => match credentials.primary() {
+                Some(credential) => Found(credential.clone()),
+                None => Absent(Vec::new()),
+            },
+            Probe::Absent(places) => Absent(places),
+            Probe::Invalid(error) => Invalid(error),
+        };
         let line = match (probe, decided_by) {
-            (Probe::Absent(places), _) => {
+            (Absent(places), _) => {
                 let detail = SearchedPlaces(places.clone()).to_string();
                 searched.extend(places);
                 line(source.name, SourceState::NotSet, detail, None)
             }
-            (Probe::Found(credential), None) => {
+            (Found(credential), None) => {
                 decided_by = Some(source.name);
                 chosen(&mut section, &credential);
                 let fingerprint = credential.secret.fingerprint();
                 let detail = credential.origin.to_string();
                 line(source.name, SourceState::Found, detail, Some(fingerprint))
             }
-            (Probe::Invalid(error), None) => {
+            (Invalid(error), None) => {
                 decided_by = Some(source.name);
                 section
                     .problems
                     .push(Finding::new("invalid_credential", error.to_string()));
                 line(source.name, SourceState::Invalid, error.to_string(), None)
             }
-            (Probe::Found(credential), Some(winner)) => {
+            (Found(credential), Some(winner)) => {
                 let fingerprint = credential.secret.fingerprint();
                 let detail = format!(
                     "{fingerprint} in {}, not used because {winner} comes first",
@@ -60,7 +71,7 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
                     Some(fingerprint),
                 )
             }
-            (Probe::Invalid(error), Some(winner)) => {
+            (Invalid(error), Some(winner)) => {
                 let detail = format!("not used because {winner} comes first; {error}");
                 line(source.name, SourceState::Shadowed, detail, None)
             }
@@ -79,6 +90,15 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
     }
     section
 }
+
+/// The content of one source, reduced to the credential that represents it.
+enum SourceProbe {
+    Found(Credential),
+    Absent(Vec<crate::source::Searched>),
+    Invalid(Error),
+}
+
+use SourceProbe::{Absent, Found, Invalid};
 
 fn line(name: &str, state: SourceState, detail: String, fingerprint: Option<String>) -> SourceLine {
     SourceLine {
@@ -151,7 +171,10 @@ mod tests {
         let section = inspect(&env);
 
         use SourceState::*;
-        assert_eq!(states(&section), [Found, NotSet, Shadowed, NotSet]);
+        assert_eq!(
+            states(&section),
+            [Found, NotSet, Shadowed, NotSet, NotSet, NotSet, NotSet]
+        );
         assert_eq!(section.lines[2].fingerprint.as_deref(), Some("****WXYZ"));
         assert!(section.lines[2].detail.contains("not used because"));
         let credential = section.credential.unwrap();
@@ -176,7 +199,10 @@ mod tests {
         let section = inspect(&env);
 
         use SourceState::*;
-        assert_eq!(states(&section), [Invalid, NotSet, NotSet, Shadowed]);
+        assert_eq!(
+            states(&section),
+            [Invalid, NotSet, NotSet, Shadowed, NotSet, NotSet, NotSet]
+        );
         assert!(section.credential.is_none());
         assert_eq!(section.problems.len(), 1);
         assert_eq!(section.problems[0].code, "invalid_credential");

@@ -130,6 +130,21 @@ pub enum InstallError {
         path: PathBuf,
     },
 
+    /// A `--channel` value is not an exact https channel URL.
+    #[error("invalid `--channel {value}`: {problem}. {fix}")]
+    InvalidChannel {
+        /// The value given.
+        value: String,
+        /// The problem with it.
+        problem: String,
+        /// The fix, as one sentence.
+        fix: &'static str,
+    },
+
+    /// The helper's config file cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::config_file::ConfigError),
+
     /// Reading a file or folder failed.
     #[error("failed to read `{path}`")]
     Read {

@@ -19,11 +19,15 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use condarc::{ExactChannelProblem, exact_channel};
 pub use error::InstallError;
 pub use prefix::{CONDA_ROOT, PrefixSource};
 pub use report::{InstallReport, UninstallReport};
 pub use uninstall::uninstall;
 
+use crate::channel::RequestUrl;
+use crate::config::ChannelConfig;
+use crate::rules::anaconda_url;
 use installed::InstalledDist;
 use package::SiteFile;
 use prefix::CondaPrefix;
@@ -31,11 +35,21 @@ use prefix::CondaPrefix;
 /// Version written to the dist-info, the version of this binary.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The channels that `install` maps to the plugin besides `https://repo.anaconda.cloud/*`.
+#[derive(Debug, Clone, Default)]
+pub struct InstallOptions {
+    /// Exact channel names from `--channel`, checked with [`exact_channel`].
+    pub exact_channels: Vec<String>,
+    /// The helper's config file, whose `[[channel]]` patterns are mapped too.
+    pub config: Option<ChannelConfig>,
+}
+
 /// Installs the plugin into the base prefix: `explicit` if given, else found through `env`
 /// (see [`prefix::discover`]). Running it again gives the same files.
 pub fn install(
     explicit: Option<&Path>,
     env: impl Fn(&str) -> Option<OsString>,
+    options: &InstallOptions,
 ) -> Result<InstallReport, InstallError> {
     let (path, prefix_source) = prefix::discover(explicit, env)?;
     let prefix = CondaPrefix::open(&path)?;
@@ -55,19 +69,23 @@ pub fn install(
         );
     }
 
-    if let Some(version) = &info.conda_version {
-        warn_if_conda_ignores_pattern(version);
-    }
-
     let helper = helper_path()?;
     let previous = installed::find(&site_packages)?;
     let files = site_files(&helper);
     for file in &files {
         atomic::write_file(&site_packages.join(&file.path), &file.contents)?;
     }
+    let patterns = options
+        .config
+        .as_ref()
+        .map(ChannelConfig::patterns)
+        .unwrap_or_default();
+    let channels = condarc::channels(&patterns, &options.exact_channels);
     let condarc_file = condarc_dir.join(condarc::FILE_NAME);
-    atomic::write_file(&condarc_file, condarc::contents().as_bytes())?;
+    atomic::write_file(&condarc_file, condarc::contents(&channels).as_bytes())?;
     let removed = remove_stale(&site_packages, &previous, &files)?;
+
+    warn_about_channels(options, info.conda_version.as_deref(), &prefix.root);
 
     Ok(InstallReport {
         version: VERSION.to_string(),
@@ -76,21 +94,53 @@ pub fn install(
         package_dir: site_packages.join(package::PACKAGE_DIR),
         dist_info_dir: site_packages.join(dist_info::dir_name(VERSION)),
         condarc_file,
+        channels,
+        config_file: options.config.as_ref().map(|config| config.path.clone()),
         helper,
         conda_version: info.conda_version,
         removed,
     })
 }
 
-/// Warns when conda `version` is older than the first release that matches the channel
-/// pattern, because conda would then send no key and fail with HTTP 401.
-fn warn_if_conda_ignores_pattern(version: &str) {
-    if condarc::conda_matches_pattern(version) == Some(false) {
+/// Warns when conda is too old for channel patterns and no exact channel was given, and
+/// for each exact channel that the helper sends no credential to.
+fn warn_about_channels(options: &InstallOptions, conda_version: Option<&str>, prefix: &Path) {
+    let old_conda =
+        conda_version.filter(|version| condarc::conda_matches_pattern(version) == Some(false));
+    if let (Some(version), true) = (old_conda, options.exact_channels.is_empty()) {
         let (major, minor) = condarc::PATTERN_MATCHING_CONDA;
         tracing::warn!(
-            "conda {version} ignores the channel pattern `https://repo.anaconda.cloud/*`, so it will not use the plugin; update conda in the base environment to {major}.{minor} or later"
+            "conda {version} in `{}` matches channel_settings only by exact channel name, so the patterns written here match no channel; run install again with `--channel <URL>` for each private channel, such as `--channel https://repo.anaconda.cloud/repo/main`, or update conda in the base environment to {major}.{minor} or later",
+            prefix.display()
         );
     }
+
+    for channel in &options.exact_channels {
+        if !is_served(channel, options.config.as_ref()) {
+            tracing::warn!(
+                "`--channel {channel}` is not on repo.anaconda.cloud and matches no [[channel]] of the config file, so conda-credential-helper sends no credential to it"
+            );
+        }
+    }
+}
+
+/// Tells whether `get` would look for a credential for the files inside `channel`.
+fn is_served(channel: &str, config: Option<&ChannelConfig>) -> bool {
+    // The channels behind `defaults` are not known here, so they get no warning.
+    if channel == condarc::DEFAULTS {
+        return true;
+    }
+    let file = format!("{channel}/noarch/repodata.json");
+    if anaconda_url(&file).is_some() {
+        return true;
+    }
+    let (Some(config), Some(url)) = (config, RequestUrl::parse(&file)) else {
+        return false;
+    };
+    config
+        .channels
+        .iter()
+        .any(|entry| entry.pattern.matches(&url))
 }
 
 /// Checks that `condarc_dir` can receive the condarc file: the folder itself when it

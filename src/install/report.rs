@@ -20,6 +20,10 @@ pub struct InstallReport {
     pub dist_info_dir: PathBuf,
     /// The condarc file with the channel settings.
     pub condarc_file: PathBuf,
+    /// The channels mapped to the plugin in the condarc file, in order.
+    pub channels: Vec<String>,
+    /// The helper's config file whose channels were mapped, when there is one.
+    pub config_file: Option<PathBuf>,
     /// The binary path written to `helper_path.txt`.
     pub helper: String,
     /// The version of conda in the prefix, `None` when python cannot import it.
@@ -41,6 +45,12 @@ impl fmt::Display for InstallReport {
         writeln!(f, "  package:          {}", self.package_dir.display())?;
         writeln!(f, "  metadata:         {}", self.dist_info_dir.display())?;
         writeln!(f, "  channel settings: {}", self.condarc_file.display())?;
+        for channel in &self.channels {
+            writeln!(f, "    {channel}")?;
+        }
+        if let Some(config) = &self.config_file {
+            writeln!(f, "  channels from:    {}", config.display())?;
+        }
         writeln!(f, "  helper binary:    {}", self.helper)?;
         write!(f, "  conda:            {conda}")?;
         if !self.removed.is_empty() {
@@ -109,6 +119,11 @@ mod tests {
             package_dir: PathBuf::from("/opt/conda/site/conda_credential_helper"),
             dist_info_dir: PathBuf::from("/opt/conda/site/conda_credential_helper-1.0.0.dist-info"),
             condarc_file: PathBuf::from("/opt/conda/condarc.d/conda-credential-helper.yml"),
+            channels: vec![
+                "https://repo.anaconda.cloud/*".to_string(),
+                "https://conda.example/*".to_string(),
+            ],
+            config_file: Some(PathBuf::from("/etc/conda-credential-helper/config.toml")),
             helper: "/usr/local/bin/conda-credential-helper".to_string(),
             conda_version: Some("24.9.2".to_string()),
             removed: vec![PathBuf::from("/opt/conda/site/old.dist-info")],
@@ -120,6 +135,9 @@ mod tests {
   package:          /opt/conda/site/conda_credential_helper
   metadata:         /opt/conda/site/conda_credential_helper-1.0.0.dist-info
   channel settings: /opt/conda/condarc.d/conda-credential-helper.yml
+    https://repo.anaconda.cloud/*
+    https://conda.example/*
+  channels from:    /etc/conda-credential-helper/config.toml
   helper binary:    /usr/local/bin/conda-credential-helper
   conda:            24.9.2
 Removed files of an earlier install:

@@ -1,4 +1,5 @@
-//! A wiremock server that acts as repo.anaconda.cloud and demands the right Bearer key.
+//! A wiremock server that acts as repo.anaconda.cloud, or as another channel server, and
+//! demands the right `Authorization` value.
 
 use wiremock::matchers::{header, header_exists, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -17,15 +18,23 @@ pub const EMPTY_REPODATA: &str =
 pub struct FakeRepo {
     pub server: MockServer,
     pub key: String,
+    authorization: String,
 }
 
 impl FakeRepo {
     /// Starts a repository that serves an empty `noarch/repodata.json` under [`CHANNEL_PATH`].
     pub async fn start(key: &str) -> Self {
+        Self::accepting(&format!("Bearer {key}"), key).await
+    }
+
+    /// Starts a repository like [`FakeRepo::start`] that accepts the whole `Authorization`
+    /// value `authorization`, such as `token <t>` or `Basic <base64>`.
+    pub async fn accepting(authorization: &str, key: &str) -> Self {
         let server = MockServer::start().await;
         let repo = FakeRepo {
             server,
             key: key.to_owned(),
+            authorization: authorization.to_owned(),
         };
         repo.serve(
             &format!("{CHANNEL_PATH}/noarch/repodata.json"),
@@ -38,9 +47,15 @@ impl FakeRepo {
 
     /// Serves `body` at `url_path` to requests that carry the right key.
     pub async fn serve(&self, url_path: &str, body: Vec<u8>) {
+        self.serve_to(url_path, &self.bearer(), body).await;
+    }
+
+    /// Serves `body` at `url_path` to requests whose `Authorization` is `authorization`,
+    /// as a channel of one organization that accepts only that organization's token.
+    pub async fn serve_to(&self, url_path: &str, authorization: &str, body: Vec<u8>) {
         Mock::given(method("GET"))
             .and(path(url_path))
-            .and(header("authorization", self.bearer().as_str()))
+            .and(header("authorization", authorization))
             .respond_with(ResponseTemplate::new(200).set_body_bytes(body))
             .with_priority(1)
             .mount(&self.server)
@@ -49,7 +64,7 @@ impl FakeRepo {
 
     /// Returns the `Authorization` value this repository accepts.
     pub fn bearer(&self) -> String {
-        format!("Bearer {}", self.key)
+        self.authorization.clone()
     }
 
     /// Returns the server's plain-HTTP base URL on loopback.

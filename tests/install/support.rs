@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// The binary under test.
@@ -173,9 +174,21 @@ pub fn helper_command(args: &[&OsStr]) -> Command {
     command
         .args(args)
         .env("PATH", SYSTEM_PATH)
+        .env("CONDA_CREDENTIAL_HELPER_CONFIG", empty_config())
         .env_remove("CONDA_ROOT")
         .env_remove("RUST_LOG");
     command
+}
+
+/// Returns an empty config file of the helper, so that a config file of the machine or
+/// the user running the tests is not read.
+pub fn empty_config() -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-helper-config.toml");
+    if !path.exists() {
+        fs::write(&path, "").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    path
 }
 
 /// Runs `command` and checks that stdout stayed empty, as it must for install and uninstall.
@@ -246,4 +259,19 @@ pub fn files_below(base: &Path, dir: &Path) -> Vec<String> {
             full.strip_prefix(base).unwrap().display().to_string()
         })
         .collect()
+}
+
+/// Creates `<temp>/env` with `conda-meta/`, an empty `lib/site-packages/` and a shell
+/// script `bin/python` that reports them like a real python with conda `conda_version`.
+pub fn fake_prefix(temp: &Path, conda_version: &str) -> PathBuf {
+    let root = fs::canonicalize(temp).unwrap().join("env");
+    fs::create_dir_all(root.join("conda-meta")).unwrap();
+    fs::create_dir_all(root.join("lib/site-packages")).unwrap();
+    let report = json!({
+        "purelib": root.join("lib/site-packages"),
+        "conda_version": conda_version,
+    });
+    let script = format!("#!/bin/sh\necho '{report}'\n");
+    write_executable(&root.join("bin/python"), script.as_bytes());
+    root
 }
