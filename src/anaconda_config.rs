@@ -204,10 +204,10 @@ pub fn parse(text: &str, path: PathBuf) -> Result<AnacondaConfig, ConfigError> {
     let parser = Parser { text, path: &path };
     let root = document.get_ref();
 
-    let plugin_auth = match find(root, "plugin") {
+    let plugin_auth = match config_file::find(root, "plugin") {
         Some(plugin) => {
             let plugin = parser.table(plugin, "plugin")?;
-            match find(plugin, "auth") {
+            match config_file::find(plugin, "auth") {
                 Some(auth) => Some(parser.settings(auth, "[plugin.auth]".to_owned())?),
                 None => None,
             }
@@ -216,7 +216,7 @@ pub fn parse(text: &str, path: PathBuf) -> Result<AnacondaConfig, ConfigError> {
     };
 
     let mut sites = Vec::new();
-    if let Some(tables) = find(root, "sites") {
+    if let Some(tables) = config_file::find(root, "sites") {
         for (name, table) in parser.table(tables, "sites")? {
             let name = name.get_ref().to_string();
             let header = format!("[sites.{}]", quote_key(&name));
@@ -225,7 +225,7 @@ pub fn parse(text: &str, path: PathBuf) -> Result<AnacondaConfig, ConfigError> {
         }
     }
 
-    let default_site = match find(root, "default_site") {
+    let default_site = match config_file::find(root, "default_site") {
         Some(value) => Some(parser.string(value, "default_site")?),
         None => None,
     };
@@ -250,13 +250,6 @@ pub fn normalize_domain(value: &str) -> Option<String> {
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let host = &rest[..end];
     (!host.is_empty()).then(|| host.to_owned())
-}
-
-fn find<'a, 't>(table: &'a DeTable<'t>, key: &str) -> Option<&'a Spanned<DeValue<'t>>> {
-    table
-        .iter()
-        .find(|(name, _)| name.get_ref() == key)
-        .map(|(_, value)| value)
 }
 
 /// Writes a TOML key bare when it can be, else in double quotes.
@@ -287,7 +280,7 @@ impl Parser<'_> {
             line: self.line(value),
             problem: format!(
                 "`{key}` is {}, expected {expected}",
-                type_name(value.get_ref())
+                config_file::type_name(value.get_ref())
             ),
             fix: format!("Write `{key}` as {expected}, or remove it"),
         }
@@ -324,7 +317,7 @@ impl Parser<'_> {
         let table = self.table(value, &header)?;
         let mut values = Vec::new();
         for field in Field::ALL {
-            let Some(value) = find(table, field.key()) else {
+            let Some(value) = config_file::find(table, field.key()) else {
                 continue;
             };
             let checked = match (field, value.get_ref()) {
@@ -340,19 +333,6 @@ impl Parser<'_> {
             values.push((field, checked, self.line(value)));
         }
         Ok(SettingsTable { header, values })
-    }
-}
-
-/// Returns the TOML type of `value` with its article, such as "an integer".
-pub fn type_name(value: &DeValue<'_>) -> &'static str {
-    match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a datetime",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
     }
 }
 

@@ -14,6 +14,7 @@
 
 use crate::anaconda::{AnacondaCredentials, Credential};
 use crate::header::Scheme;
+use crate::kind::CredentialKind;
 use crate::rules::{AnacondaHost, AnacondaUrl};
 
 /// The path prefix of repo.anaconda.cloud channels, followed by the organization.
@@ -31,6 +32,17 @@ pub struct Choice<'c> {
     pub scheme: Scheme,
     /// The URL prefix to which the same choice applies.
     pub scope: String,
+}
+
+impl Choice<'_> {
+    /// Returns what the chosen credential is: the API key goes as `Bearer`, a repo token
+    /// as `token`.
+    pub fn kind(&self) -> CredentialKind {
+        match self.scheme {
+            Scheme::Token => CredentialKind::RepoToken,
+            Scheme::Bearer | Scheme::Basic => CredentialKind::ApiKey,
+        }
+    }
 }
 
 /// Chooses the credential for `url`, or `None` when `credentials` is empty.

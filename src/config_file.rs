@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use crate::file::{self, FileKind, FileState};
 use crate::vars::MAX_CONFIG_BYTES;
@@ -196,6 +196,27 @@ pub fn line_at(text: &str, offset: usize) -> usize {
         .filter(|byte| **byte == b'\n')
         .count()
         + 1
+}
+
+/// Returns the value of `key` in a parsed TOML table, with its position.
+pub fn find<'a, 't>(table: &'a DeTable<'t>, key: &str) -> Option<&'a Spanned<DeValue<'t>>> {
+    table
+        .iter()
+        .find(|(name, _)| name.get_ref() == key)
+        .map(|(_, value)| value)
+}
+
+/// Returns the TOML type of `value` with its article, such as "an integer".
+pub fn type_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
 }
 
 #[cfg(test)]

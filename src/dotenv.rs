@@ -5,14 +5,18 @@
 //! `export ` prefix and names in single quotes. Single-quoted values are
 //! literal except for `\'` and `\\`, double-quoted values decode backslash escapes, and
 //! quoted values may span lines. An unquoted value ends at the line end or at a `#` that
-//! follows whitespace. Unlike python-dotenv, it expands no `${VAR}` references, so a value
-//! is used as written.
+//! follows whitespace. [`find`] keeps values as written, and [`find_expanded`] also
+//! expands `${NAME}` references as python-dotenv does (see the `interpolate` module).
 //! A line it cannot parse becomes a [`SyntaxError`] with its line number, never its text,
 //! because the text may be a credential.
 
+mod interpolate;
+
 use std::fmt;
 
+use crate::env::Environment;
 use crate::secret::Secret;
+use interpolate::Entries;
 
 /// One `NAME=value` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +99,38 @@ pub fn find(text: &str, name: &str) -> Result<Option<Assignment>, SyntaxError> {
             }
             Statement::Invalid(error) if is_named(&error, name) => return Err(error),
             _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// Returns the last assignment to `name`, like [`find`], with `${NAME}` and
+/// `${NAME:-default}` in every value expanded from the entries before it and from `env`.
+///
+/// NOTE: python-dotenv also records a line containing only a name, without `=`, as an entry
+/// without value, which a later `${NAME}` expands to the empty string. Here such a line
+/// is a syntax error, so `${NAME}` falls through to the environment.
+pub fn find_expanded(
+    text: &str,
+    name: &str,
+    env: &dyn Environment,
+) -> Result<Option<Assignment>, SyntaxError> {
+    let mut entries = Entries::default();
+    let mut found = None;
+    for statement in parse(text) {
+        match statement {
+            Statement::Assignment(assignment) => {
+                let value = entries.expand(assignment.value.expose(), env);
+                entries.insert(&assignment.name, value.clone());
+                if assignment.name.eq_ignore_ascii_case(name) {
+                    found = Some(Assignment {
+                        value: Secret::new(value),
+                        ..assignment
+                    });
+                }
+            }
+            Statement::Invalid(error) if is_named(&error, name) => return Err(error),
+            Statement::Invalid(_) => {}
         }
     }
     Ok(found)
@@ -364,6 +400,7 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::MapEnv;
 
     const NAME: &str = "ANACONDA_AUTH_API_KEY";
 
@@ -538,6 +575,76 @@ mod tests {
         let error = error_of("ANACONDA_AUTH_API_KEY 'secret-value'");
         let debug = format!("{error:?} {}", error.problem);
         assert!(!debug.contains("secret-value"), "{debug}");
+    }
+
+    fn expanded_value_of(text: &str, env: &MapEnv) -> String {
+        let assignment = find_expanded(text, NAME, env)
+            .expect("valid syntax")
+            .expect("assignment");
+        assignment.value.expose().to_owned()
+    }
+
+    #[test]
+    fn expanded_from_earlier_entry() {
+        let text = "PART=key-1234\nANACONDA_AUTH_API_KEY=${PART}\n";
+
+        assert_eq!(expanded_value_of(text, &MapEnv::new()), "key-1234");
+    }
+
+    #[test]
+    fn expanded_from_environment_and_default() {
+        let env = MapEnv::new().with_var("FROM_ENV", "env-1234");
+
+        let text = "ANACONDA_AUTH_API_KEY=${FROM_ENV}-${MISSING:-dflt}";
+        assert_eq!(expanded_value_of(text, &env), "env-1234-dflt");
+    }
+
+    #[test]
+    fn expanded_in_every_quoting() {
+        let env = MapEnv::new().with_var("X", "key-1234");
+
+        for text in [
+            "ANACONDA_AUTH_API_KEY=${X}",
+            "ANACONDA_AUTH_API_KEY=\"${X}\"",
+            "ANACONDA_AUTH_API_KEY='${X}'",
+        ] {
+            assert_eq!(expanded_value_of(text, &env), "key-1234", "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn expansion_uses_entries_before_only() {
+        let text = "ANACONDA_AUTH_API_KEY=${LATER:-none}\nLATER=late\n";
+
+        assert_eq!(expanded_value_of(text, &MapEnv::new()), "none");
+    }
+
+    #[test]
+    fn expansion_uses_expanded_earlier_entry() {
+        let env = MapEnv::new().with_var("BASE", "b");
+        let text = "MID=${BASE}-m\nANACONDA_AUTH_API_KEY=${MID}-k\n";
+
+        assert_eq!(expanded_value_of(text, &env), "b-m-k");
+    }
+
+    #[test]
+    fn dollar_name_without_braces_stays() {
+        let env = MapEnv::new().with_var("X", "key-1234");
+
+        assert_eq!(expanded_value_of("ANACONDA_AUTH_API_KEY=$X", &env), "$X");
+    }
+
+    #[test]
+    fn find_keeps_references_as_written() {
+        assert_eq!(value_of("ANACONDA_AUTH_API_KEY=${X}"), "${X}");
+    }
+
+    #[test]
+    fn find_expanded_reports_syntax_error() {
+        let error = find_expanded("ANACONDA_AUTH_API_KEY='open", NAME, &MapEnv::new())
+            .expect_err("syntax error");
+
+        assert_eq!(error.problem, SyntaxProblem::UnterminatedQuote);
     }
 
     #[test]

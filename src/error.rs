@@ -8,6 +8,7 @@ use crate::config_file::ConfigError;
 use crate::dotenv::SyntaxProblem;
 use crate::file::{CredentialFile, FileKind};
 use crate::keyring::KeyringError;
+use crate::kind::CredentialKind;
 use crate::source::{Origin, SearchedPlaces};
 use crate::value::ValueProblem;
 use crate::vars::{API_KEY_VAR, MAX_DOTENV_BYTES, MAX_REQUEST_BYTES, SITE_VAR};
@@ -39,12 +40,12 @@ pub enum Error {
         searched: SearchedPlaces,
     },
 
-    /// The API key is a JWT whose expiry has passed.
-    #[error(
-        "the API key from {origin} expired at {expired_at}. Create a new API key in your Anaconda account and put it there"
-    )]
+    /// A credential is a JWT whose expiry has passed.
+    #[error("the {kind} from {origin} expired at {expired_at}. {}", kind.expired_fix())]
     Expired {
-        /// The source of the key.
+        /// The kind of credential.
+        kind: CredentialKind,
+        /// The source of the credential.
         origin: Origin,
         /// The expiry, as an RFC 3339 timestamp.
         expired_at: String,

@@ -204,6 +204,46 @@ mod tests {
     }
 
     #[test]
+    fn channel_pattern_cases() {
+        let cases = [
+            (
+                "repo.anaconda.cloud/*",
+                "repo.anaconda.cloud/repo/main/x",
+                true,
+            ),
+            ("repo.anaconda.cloud/*", "repo.anaconda.cloud/", true),
+            ("repo.anaconda.cloud/*", "repo.anaconda.cloud", false),
+            ("*.anaconda.cloud/*", "repo.anaconda.cloud/repo", true),
+            (
+                "repo.anaconda.cloud/repo/?ain/*",
+                "repo.anaconda.cloud/repo/main/x",
+                true,
+            ),
+            (
+                "repo.anaconda.cloud/repo/[mn]ain*",
+                "repo.anaconda.cloud/repo/main",
+                true,
+            ),
+            (
+                "repo.anaconda.cloud/repo/[!m]ain*",
+                "repo.anaconda.cloud/repo/main",
+                false,
+            ),
+            (
+                "repo.anaconda.cloud/repo/[a-z]ain",
+                "repo.anaconda.cloud/repo/main",
+                true,
+            ),
+            ("REPO.anaconda.cloud/*", "repo.anaconda.cloud/x", false),
+            ("a[b", "a[b", true),
+            ("", "", true),
+        ];
+        for (pattern, text, expected) in cases {
+            assert_eq!(matches(text, pattern), expected, "{pattern} ~ {text}");
+        }
+    }
+
+    #[test]
     fn literal_prefix_stops_at_wildcard() {
         assert_eq!(literal_prefix("host/api/conda/*"), "host/api/conda/");
         assert_eq!(literal_prefix("*.example/x"), "");

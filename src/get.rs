@@ -13,6 +13,7 @@ use crate::env::Environment;
 use crate::error::Error;
 use crate::header::{Authorization, Scheme};
 use crate::jwt::{self, ExpiryStatus};
+use crate::kind::CredentialKind;
 use crate::protocol::{self, Request, Response};
 use crate::redact::redact_url;
 use crate::rules::{AnacondaHost, AnacondaUrl, anaconda_url};
@@ -22,8 +23,8 @@ use crate::value;
 /// Options of `get`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct GetArgs {
-    /// Add "source" (where the credential was read) and "scope" (the URL prefix the
-    /// response applies to) to the response
+    /// Add "kind" (API key, repo token, token or password), "source" (where the credential
+    /// was read) and "scope" (the URL prefix the response applies to) to the response
     #[arg(long)]
     pub with_source: bool,
 }
@@ -65,6 +66,7 @@ pub fn answer(
         channel_answer(&request.uri, env, &url, now)?
     };
     if !with_source {
+        answer.response.kind = None;
         answer.response.source = None;
         answer.response.scope = None;
     }
@@ -103,7 +105,7 @@ fn anaconda_answer(
             searched: SearchedPlaces::default(),
         });
     };
-    let mut answer = respond(choice.credential, choice.scheme, "API key", url, now)?;
+    let mut answer = respond(choice.credential, choice.scheme, choice.kind(), url, now)?;
     answer.response.scope = Some(choice.scope);
     answer
         .warnings
@@ -143,11 +145,11 @@ fn channel_answer(
 
     let entry = &config.channels[index];
     let credential = channel_secret(env, &config, entry)?;
-    let noun = secret_noun(entry.scheme);
+    let kind = CredentialKind::of_channel(entry.scheme);
     // The config file gives a username exactly to the Basic channels.
     let mut answer = match &entry.username {
         Some(username) => respond_basic(&credential, username, url)?,
-        None => respond(&credential, entry.scheme, noun, url, now)?,
+        None => respond(&credential, entry.scheme, kind, url, now)?,
     };
     answer.response.source = Some(format!(
         "{} ({})",
@@ -157,19 +159,11 @@ fn channel_answer(
     answer.response.scope = Some(channel::scope(&patterns, index, &request_url));
     if request_url.scheme() == "http" {
         answer.warnings.push(format!(
-            "sending the {noun} for {url} over plain HTTP, because {} allows it with allow_insecure_http",
+            "sending the {kind} for {url} over plain HTTP, because {} allows it with allow_insecure_http",
             describe(&config, entry)
         ));
     }
     Ok(answer)
-}
-
-/// Returns what a channel's secret is, for messages.
-pub(crate) fn secret_noun(scheme: Scheme) -> &'static str {
-    match scheme {
-        Scheme::Basic => "password",
-        Scheme::Bearer | Scheme::Token => "token",
-    }
 }
 
 /// Describes a `[[channel]]` entry, for messages.
@@ -185,7 +179,7 @@ pub(crate) fn channel_secret(
     config: &ChannelConfig,
     entry: &ChannelEntry,
 ) -> Result<Credential, Error> {
-    let noun = secret_noun(entry.scheme);
+    let noun = CredentialKind::of_channel(entry.scheme).noun();
     let setting = Setting {
         name: &entry.secret,
         noun,
@@ -219,7 +213,7 @@ pub(crate) fn channel_secret(
 fn respond(
     credential: &Credential,
     scheme: Scheme,
-    noun: &str,
+    kind: CredentialKind,
     url: &str,
     now: SystemTime,
 ) -> Result<Answer, Error> {
@@ -233,36 +227,54 @@ fn respond(
     };
 
     let mut warnings = Vec::new();
-    let expiry = (scheme == Scheme::Bearer)
-        .then(|| jwt::expiry(&credential.secret))
-        .flatten();
-    if let Some(expiry) = expiry {
-        let date = expiry.rfc3339();
-        match expiry.status(now) {
-            ExpiryStatus::Expired => {
-                return Err(Error::Expired {
-                    origin: origin.clone(),
-                    expired_at: date,
-                });
-            }
-            ExpiryStatus::ExpiresSoon(left) => {
-                let hours = left.as_secs() / 3600;
-                let minutes = left.as_secs() % 3600 / 60;
-                warnings.push(format!(
-                    "the {noun} from {origin} expires at {date}, in {hours} h {minutes} min; replace it soon"
-                ));
-            }
-            ExpiryStatus::Valid => {}
-        }
-    }
+    let expiry = match scheme {
+        Scheme::Bearer => check_expiry(credential, kind, now, &mut warnings)?,
+        Scheme::Token | Scheme::Basic => None,
+    };
 
     let response = Response {
         authorization: Some(authorization),
         expires: expiry.map(jwt::Expiry::rfc3339),
+        kind: Some(kind),
         source: Some(origin.to_string()),
         scope: None,
     };
     Ok(Answer { response, warnings })
+}
+
+/// Checks the expiry of a credential that is a JWT, and returns the expiry when it has one.
+///
+/// An expired credential is an error, and one that expires within a day adds a warning to
+/// `warnings`.
+pub(crate) fn check_expiry(
+    credential: &Credential,
+    kind: CredentialKind,
+    now: SystemTime,
+    warnings: &mut Vec<String>,
+) -> Result<Option<jwt::Expiry>, Error> {
+    let Some(expiry) = jwt::expiry(&credential.secret) else {
+        return Ok(None);
+    };
+    let date = expiry.rfc3339();
+    let origin = &credential.origin;
+    match expiry.status(now) {
+        ExpiryStatus::Expired => {
+            return Err(Error::Expired {
+                kind,
+                origin: origin.clone(),
+                expired_at: date,
+            });
+        }
+        ExpiryStatus::ExpiresSoon(left) => {
+            let hours = left.as_secs() / 3600;
+            let minutes = left.as_secs() % 3600 / 60;
+            warnings.push(format!(
+                "the {kind} from {origin} expires at {date}, in {hours} h {minutes} min; replace it soon"
+            ));
+        }
+        ExpiryStatus::Valid => {}
+    }
+    Ok(Some(expiry))
 }
 
 /// Builds the answer with `Basic base64(<username>:<password>)`.
@@ -277,6 +289,7 @@ fn respond_basic(credential: &Credential, username: &str, url: &str) -> Result<A
     };
     let response = Response {
         authorization: Some(authorization),
+        kind: Some(CredentialKind::ChannelPassword),
         source: Some(origin.to_string()),
         ..Response::default()
     };
@@ -388,6 +401,7 @@ mod tests {
         let fixture = Fixture::new();
         let env = fixture.env().with_var(API_KEY_VAR, "key-1234");
         let expected = "{\"headers\":{\"Authorization\":[\"Bearer key-1234\"]},\
+                        \"kind\":\"API key\",\
                         \"source\":\"environment variable ANACONDA_AUTH_API_KEY\",\
                         \"scope\":\"https://repo.anaconda.cloud/\"}\n";
         assert_eq!(json(URI, &env, true), expected);
@@ -528,7 +542,7 @@ mod tests {
         let keyring_path = dir.join("keyring");
         let expected = format!(
             "{{\"headers\":{{\"Authorization\":[\"token my-token\"]}},\
-             \"source\":\"keyring file {} (entry anaconda.com, repo token of org my-org)\",\
+             \"kind\":\"repo token\",\"source\":\"keyring file {} (entry anaconda.com, repo token of org my-org)\",\
              \"scope\":\"https://repo.anaconda.cloud/repo/my-org/\"}}\n",
             keyring_path.display()
         );
@@ -622,6 +636,7 @@ allow_insecure_http = true
             now(),
         )
         .unwrap();
+        assert_eq!(answer.response.kind, Some(CredentialKind::ChannelPassword));
         let source = answer.response.source.unwrap();
         let expected = format!(
             "environment variable BASIC_PASSWORD (channel https://basic.example/api/conda/* in {}, line 3)",
@@ -679,6 +694,11 @@ allow_insecure_http = true
         let env = channel_env(&fixture).with_var("BEARER_TOKEN", jwt_expiring_in(-1));
         let error = answer(&request("https://bearer.example/c/x"), &env, false, now()).unwrap_err();
         assert!(matches!(error, Error::Expired { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "the token from environment variable BEARER_TOKEN expired at 2025-06-15T15:06:39Z. \
+             Put a new token there"
+        );
     }
 
     #[test]

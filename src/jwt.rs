@@ -66,16 +66,21 @@ pub enum ExpiryStatus {
     Valid,
 }
 
-/// Returns the expiry of `key` when it is a JWT whose payload has a numeric `exp`.
-pub fn expiry(key: &Secret) -> Option<Expiry> {
-    let mut parts = key.expose().split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
+/// Returns whether `key` is a JWT: three parts whose first is a JSON header with `alg`,
+/// which every signed JWT's header has (RFC 7515, section 4.1.1).
+pub fn is_jwt(key: &Secret) -> bool {
+    let Some((header, _payload)) = split(key) else {
+        return false;
     };
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    decode_part(header).is_some_and(|header| header.get("alg").is_some())
+}
+
+/// Returns the expiry of `key` when it is a JWT whose payload has a numeric `exp`.
+///
+/// The header is not read, so a key whose header lacks `alg` still has an expiry.
+pub fn expiry(key: &Secret) -> Option<Expiry> {
+    let (_header, payload) = split(key)?;
+    let claims = decode_part(payload)?;
     let seconds = match claims.get("exp")? {
         Value::Number(number) => number
             .as_i64()
@@ -83,6 +88,21 @@ pub fn expiry(key: &Secret) -> Option<Expiry> {
         _ => return None,
     };
     Expiry::from_unix_seconds(seconds)
+}
+
+/// Returns the header and the payload of a key made of three dot-separated parts.
+fn split(key: &Secret) -> Option<(&str, &str)> {
+    let mut parts = key.expose().split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(payload), Some(_signature), None) => Some((header, payload)),
+        _ => None,
+    }
+}
+
+/// Decodes one base64url part of a JWT as JSON, with or without `=` padding.
+fn decode_part(part: &str) -> Option<Value> {
+    let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Returns the proleptic Gregorian date of a day counted from 1970-01-01.
@@ -207,6 +227,8 @@ mod tests {
         let cases = [
             (0, "1970-01-01T00:00:00Z"),
             (951_782_400, "2000-02-29T00:00:00Z"),
+            (951_825_599, "2000-02-29T11:59:59Z"),
+            (1_735_689_600, "2025-01-01T00:00:00Z"),
             (1_750_000_000, "2025-06-15T15:06:40Z"),
             (4_107_542_399, "2100-02-28T23:59:59Z"),
             (LATEST_SECONDS, "9999-12-31T23:59:59Z"),
@@ -214,6 +236,46 @@ mod tests {
         for (seconds, expected) in cases {
             let expiry = Expiry::from_unix_seconds(seconds).unwrap();
             assert_eq!(expiry.rfc3339(), expected, "{seconds}");
+        }
+    }
+
+    /// Builds a key from the base64url `header` and `payload` and a fixed signature.
+    fn key_from_parts(header: &str, payload: &str) -> Secret {
+        let encode = |text: &str| URL_SAFE_NO_PAD.encode(text);
+        Secret::new(format!(
+            "{}.{}.c2lnbmF0dXJl",
+            encode(header),
+            encode(payload)
+        ))
+    }
+
+    #[test]
+    fn jwt_with_expiry() {
+        let key = key_from_parts(
+            r#"{"alg":"RS256","typ":"JWT"}"#,
+            r#"{"sub":"x","exp":1735689600}"#,
+        );
+
+        assert!(is_jwt(&key));
+        let expiry = expiry(&key).expect("an expiry");
+        assert_eq!(Expiry::from_unix_seconds(1_735_689_600), Some(expiry));
+        assert_eq!(expiry.status(at(1_735_689_600)), ExpiryStatus::Expired);
+        assert_ne!(expiry.status(at(1_735_689_599)), ExpiryStatus::Expired);
+    }
+
+    #[test]
+    fn jwt_without_expiry() {
+        let key = key_from_parts(r#"{"alg":"HS256"}"#, r#"{"sub":"x"}"#);
+        assert!(is_jwt(&key));
+        assert_eq!(expiry(&key), None);
+    }
+
+    #[test]
+    fn other_keys_are_not_jwts() {
+        for text in ["plain-key-0123456789", "a.b.c", "e30.e30.x"] {
+            let key = Secret::new(text);
+            assert!(!is_jwt(&key), "{text}");
+            assert_eq!(expiry(&key), None, "{text}");
         }
     }
 

@@ -22,6 +22,7 @@ pub mod header;
 pub mod install;
 pub mod jwt;
 pub mod keyring;
+pub mod kind;
 pub mod protocol;
 pub mod redact;
 pub mod rules;

@@ -3,7 +3,8 @@
 //! The request is one JSON object, `{"uri": "https://..."}`. Other fields are ignored. The
 //! response is `{"headers": {"Authorization": ["Bearer <key>"]}}`, or `{"headers": {}}` when
 //! the URL gets no header. It carries `"expires"` (RFC 3339) when the credential's expiry
-//! is known, as the Bazel protocol defines.
+//! is known, as the Bazel protocol defines. `get --with-source` adds `kind`, `source` and
+//! `scope`, which the conda plugin reads.
 
 use std::io::Read;
 
@@ -12,6 +13,7 @@ use serde_json::Value;
 
 use crate::error::RequestError;
 use crate::header::Authorization;
+use crate::kind::CredentialKind;
 use crate::vars::MAX_REQUEST_BYTES;
 
 /// A request for the headers of one URL.
@@ -59,13 +61,15 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request, RequestError> {
 }
 
 /// The response: headers to add to the request, when they expire, and with
-/// `get --with-source` where the credential came from and which URLs it serves.
+/// `get --with-source` what the credential is, where it came from and which URLs it serves.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Response {
     /// The `Authorization` header, when the URL gets one.
     pub authorization: Option<Authorization>,
     /// When the credential expires, as an RFC 3339 timestamp, when known.
     pub expires: Option<String>,
+    /// The kind of credential, sent only with `get --with-source`.
+    pub kind: Option<CredentialKind>,
     /// Description of the credential's source, sent only with `get --with-source`.
     pub source: Option<String>,
     /// The URL prefix to which this response applies, sent only with `get --with-source`.
@@ -86,9 +90,10 @@ impl Response {
 impl Serialize for Response {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let optional = [
-            ("expires", &self.expires),
-            ("source", &self.source),
-            ("scope", &self.scope),
+            ("expires", self.expires.as_deref()),
+            ("kind", self.kind.map(CredentialKind::noun)),
+            ("source", self.source.as_deref()),
+            ("scope", self.scope.as_deref()),
         ];
         let length = 1 + optional.iter().filter(|(_, value)| value.is_some()).count();
         let mut map = serializer.serialize_map(Some(length))?;
@@ -226,11 +231,13 @@ mod tests {
         let response = Response {
             authorization: bearer("key-1234"),
             expires: Some("2030-01-01T00:00:00Z".to_owned()),
+            kind: Some(CredentialKind::ApiKey),
             source: Some("environment variable ANACONDA_AUTH_API_KEY".to_owned()),
             scope: Some("https://repo.anaconda.cloud/".to_owned()),
         };
         let expected = "{\"headers\":{\"Authorization\":[\"Bearer key-1234\"]},\
                         \"expires\":\"2030-01-01T00:00:00Z\",\
+                        \"kind\":\"API key\",\
                         \"source\":\"environment variable ANACONDA_AUTH_API_KEY\",\
                         \"scope\":\"https://repo.anaconda.cloud/\"}\n";
         assert_eq!(response.to_json_line(), expected);

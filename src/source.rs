@@ -176,6 +176,31 @@ impl fmt::Display for Searched {
     }
 }
 
+impl Searched {
+    /// Describes why the place gave no value, without the kind of place, for lines that
+    /// already name it, such as `missing: /run/secrets`.
+    pub fn reason(&self) -> String {
+        match self {
+            Searched::UnsetVar(_) => "unset".to_owned(),
+            Searched::EmptyVar(_) => "set but empty".to_owned(),
+            Searched::MissingSecretsDir(path)
+            | Searched::MissingSecretFile(path)
+            | Searched::MissingDotenv(path)
+            | Searched::MissingFile { path, .. } => format!("missing: {}", path.display()),
+            Searched::SecretsDirNotDirectory(path) => {
+                format!("not a directory: {}", path.display())
+            }
+            Searched::NoWorkingDir => "not read: the working directory is unavailable".to_owned(),
+            Searched::DotenvWithoutName { path, name } => {
+                format!("no {name} in {}", path.display())
+            }
+            Searched::NoHome { .. } => "not read: HOME is unset".to_owned(),
+            Searched::Skipped { place, reason } => format!("{place} not read: {reason}"),
+            Searched::Without { place, missing } => format!("{place}: no {missing}"),
+        }
+    }
+}
+
 /// Every place searched, in order; its `Display` is one comma-separated line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchedPlaces(pub Vec<Searched>);
@@ -257,7 +282,8 @@ pub fn invalid(setting: Setting<'_>, origin: Origin, problem: ValueProblem) -> E
     }
 }
 
-/// Reads `NAME=` from `.env` in the working directory, if both exist.
+/// Reads `NAME=` from `.env` in the working directory, if both exist, with `${VAR}`
+/// references expanded as python-dotenv expands them for anaconda-auth.
 pub fn from_dotenv(
     env: &dyn Environment,
     setting: Setting<'_>,
@@ -292,7 +318,7 @@ pub fn from_dotenv(
     // Other lines may be in another encoding, so decode leniently and reject the value
     // only if it contains a replaced byte.
     let text = String::from_utf8_lossy(&bytes);
-    let assignment = match dotenv::find(&text, setting.name) {
+    let assignment = match dotenv::find_expanded(&text, setting.name, env) {
         Ok(Some(assignment)) => assignment,
         Ok(None) => {
             let name = setting.name.to_owned();

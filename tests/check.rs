@@ -172,8 +172,9 @@ fn check_other_key_forbidden() {
 
     assert_eq!(run.code, Some(1));
     assert!(
-        result_line(&run)
-            .starts_with("Result: HTTP 403 Forbidden: the API key is valid but has no access"),
+        result_line(&run).starts_with(
+            "Result: HTTP 403 Forbidden: the API key from environment variable ANACONDA_AUTH_API_KEY is valid but has no access"
+        ),
         "{}",
         run.stdout
     );
@@ -205,6 +206,87 @@ fn check_rejected_key_unauthorized() {
         run.stdout
     );
     assert!(result_line(&run).ends_with("pass it as the ANACONDA_AUTH_API_KEY secret"));
+}
+
+/// A plain HTTP server on loopback that returns one status to every request, and the
+/// runtime that drives it.
+struct PlainServer {
+    server: MockServer,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl PlainServer {
+    fn answering(status: u16) -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(async {
+            let server = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(status))
+                .mount(&server)
+                .await;
+            server
+        });
+        PlainServer { server, runtime }
+    }
+
+    /// Returns the `Authorization` values of the requests received so far.
+    fn authorizations(&self) -> Vec<Option<String>> {
+        let received = self.runtime.block_on(self.server.received_requests());
+        fake_repo::authorization_values(&received.unwrap_or_default())
+    }
+}
+
+/// Writes a config file with one `[[channel]]` table for every URL under `server`, and
+/// returns its path and the channel's description in `get --with-source`.
+fn write_channel_config(dir: &Path, server: &MockServer, table: &str) -> (PathBuf, String) {
+    let path = dir.join("config.toml");
+    let pattern = format!("{}/*", server.uri());
+    let text = format!("[[channel]]\nurl = \"{pattern}\"\n{table}allow_insecure_http = true\n");
+    std::fs::write(&path, text).unwrap();
+    let description = format!("channel {pattern} in {}, line 2", path.display());
+    (path, description)
+}
+
+#[test]
+fn check_custom_channel_token_unauthorized() {
+    let server = PlainServer::answering(401);
+    let dir = tempfile::tempdir().unwrap();
+    let table = "scheme = \"Bearer\"\nsecret = \"CHANNEL_TOKEN\"\n";
+    let (config, channel) = write_channel_config(dir.path(), &server.server, table);
+
+    let run = run(base_command(dir.path())
+        .args(["check", &format!("{}/chan", server.server.uri())])
+        .env("CONDA_CREDENTIAL_HELPER_CONFIG", &config)
+        .env("CHANNEL_TOKEN", KEY));
+
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let expected = format!(
+        "Result: HTTP 401 Unauthorized: the server did not accept the token from environment variable CHANNEL_TOKEN ({channel}); it is expired, revoked or not valid for this server. Put a token that the server accepts there, and check that the `scheme` of the channel's [[channel]] table is the one the server expects"
+    );
+    assert_eq!(result_line(&run), expected);
+    assert!(!run.stdout.contains("API key"), "{}", run.stdout);
+    assert_eq!(server.authorizations(), vec![Some(format!("Bearer {KEY}"))]);
+}
+
+#[test]
+fn check_custom_channel_password_forbidden() {
+    let server = PlainServer::answering(403);
+    let dir = tempfile::tempdir().unwrap();
+    let table = "scheme = \"Basic\"\nusername = \"builder\"\nsecret = \"CHANNEL_PASSWORD\"\n";
+    let (config, channel) = write_channel_config(dir.path(), &server.server, table);
+
+    let run = run(base_command(dir.path())
+        .args(["check", &format!("{}/chan", server.server.uri())])
+        .env("CONDA_CREDENTIAL_HELPER_CONFIG", &config)
+        .env("CHANNEL_PASSWORD", KEY));
+
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let expected = format!(
+        "Result: HTTP 403 Forbidden: the password from environment variable CHANNEL_PASSWORD ({channel}) is valid but has no access to this channel. Check that its account may read this channel on the server"
+    );
+    assert_eq!(result_line(&run), expected);
+    assert!(!run.stdout.contains("API key"), "{}", run.stdout);
+    assert_eq!(server.authorizations().len(), 1);
 }
 
 #[test]
@@ -471,4 +553,155 @@ fn tunnel(mut client: TcpStream, forward_port: u16, seen: &Mutex<Vec<String>>) {
     let (mut upstream_read, mut client_write) = (upstream, client);
     let _ = std::io::copy(&mut upstream_read, &mut client_write);
     let _ = forward.join();
+}
+
+#[test]
+fn check_userinfo_dropped_single_header() {
+    let (front, repo) = Front::fake_repo();
+
+    let run = run(&mut front.check(&["https://user:pw@repo.anaconda.cloud/repo/main"]));
+
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Note: the user name and password in the channel URL are ignored"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("pw@"), "{}", run.stdout);
+    let received = front._runtime.block_on(repo.received());
+    assert_eq!(received.len(), 1);
+    let values: Vec<_> = received[0]
+        .headers
+        .get_all("authorization")
+        .iter()
+        .collect();
+    assert_eq!(values, [format!("Bearer {KEY}").as_str()]);
+}
+
+#[test]
+fn check_query_and_fragment_dropped() {
+    let (front, repo) = Front::fake_repo();
+
+    let run = run(&mut front.check(&["https://repo.anaconda.cloud/repo/main?x=1#f"]));
+
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(run.stdout.starts_with(&format!("GET {REPODATA_URL}\n")));
+    assert!(run.stdout.contains("query and fragment"), "{}", run.stdout);
+    let received = front._runtime.block_on(repo.received());
+    assert_eq!(received[0].url.path(), "/repo/main/noarch/repodata.json");
+    assert_eq!(received[0].url.query(), None);
+}
+
+#[test]
+fn check_connect_to_trailing_dot_upper_case() {
+    let (front, _repo) = Front::fake_repo();
+    let connect_to = format!("REPO.anaconda.cloud.=127.0.0.1:{}", front.front.port);
+
+    for channel in [
+        "https://repo.anaconda.cloud/repo/main",
+        "https://repo.anaconda.cloud./repo/main",
+    ] {
+        let run = run(base_command(front.dir.path())
+            .args(["check", channel, "--connect-to", &connect_to])
+            .env("SSL_CERT_FILE", &front.ca));
+
+        assert_eq!(run.code, Some(0), "{channel}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn check_invalid_proxy_variable_fails() {
+    let (front, repo) = Front::fake_repo();
+
+    for variable in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        let run = run(front.check(&[]).env(variable, "::not a url"));
+
+        assert_eq!(run.code, Some(1), "{variable}: {}", run.stdout);
+        assert_eq!(run.stdout, "", "{variable}");
+        assert!(
+            run.stderr
+                .starts_with(&format!("error: {variable} is not a valid proxy URL")),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+    assert!(front._runtime.block_on(repo.received()).is_empty());
+}
+
+#[test]
+fn check_ca_bundle_directory() {
+    let (front, _repo) = Front::fake_repo();
+    let certs = front.dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::copy(&front.ca, certs.join("test-ca.pem")).unwrap();
+    std::os::unix::fs::symlink(certs.join("test-ca.pem"), certs.join("0a1b2c3d.0")).unwrap();
+    std::fs::write(certs.join("README"), "not a certificate\n").unwrap();
+
+    let run = run(front
+        .check(&[])
+        .env_remove("SSL_CERT_FILE")
+        .env("REQUESTS_CA_BUNDLE", &certs));
+
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let expected = format!(
+        "CA certificates: {} (from REQUESTS_CA_BUNDLE)",
+        certs.display()
+    );
+    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+}
+
+#[test]
+fn check_truststore_uses_system_store() {
+    let (front, _repo) = Front::fake_repo();
+
+    // The system store honours SSL_CERT_FILE, as OpenSSL does, so the test CA is in it.
+    let run = run(front.check(&[]).env("CONDA_SSL_VERIFY", "truststore"));
+
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "CA certificates: the system trust store (ssl_verify truststore in CONDA_SSL_VERIFY)"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn check_timeout_zero_message() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let run = run(base_command(dir.path()).args(["check", "--timeout", "0"]));
+
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains(
+            "`0` is out of range: the time limit must be more than 0 and at most 3600 seconds"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_invalid_channel_shows_value() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let run = run(base_command(dir.path()).args(["check", "main"]));
+
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .starts_with("error: `main` is not an http or https URL. Pass a channel URL"),
+        "{}",
+        run.stderr
+    );
 }

@@ -159,12 +159,12 @@ fn doctor_with_plugin_passes() {
 
 Credential sources, first found wins:
   1. environment variable ANACONDA_AUTH_API_KEY: found ****WXYZ in environment variable ANACONDA_AUTH_API_KEY
-  2. environment variable ANACONDA_CLOUD_API_KEY (deprecated): not set: environment variable ANACONDA_CLOUD_API_KEY (unset)
-  3. secrets directory: not set: secrets directory {work}/no-secrets (missing)
-  4. .env file: not set: .env file {work}/.env (missing)
-  5. anaconda config file (api_key): not set: anaconda config file {home}/.anaconda/config.toml (missing)
-  6. keyring given whole (ANACONDA_AUTH_KEYRING or keyring): not set: ANACONDA_AUTH_KEYRING (no value in the environment, secrets directory, .env or config file)
-  7. keyring file: not set: keyring file {home}/.anaconda/keyring (missing)
+  2. environment variable ANACONDA_CLOUD_API_KEY (deprecated): unset
+  3. secrets directory: missing: {work}/no-secrets
+  4. .env file: missing: {work}/.env
+  5. anaconda config file (api_key): missing: {home}/.anaconda/config.toml
+  6. keyring given whole (ANACONDA_AUTH_KEYRING or keyring): ANACONDA_AUTH_KEYRING: no value in the environment, secrets directory, .env or config file
+  7. keyring file: missing: {home}/.anaconda/keyring
 Credential: API key ****WXYZ from environment variable ANACONDA_AUTH_API_KEY
 Channel rule: the Anaconda credentials are sent only to https://repo.anaconda.cloud, https://repo.anaconda.com, https://repo.continuum.io (scheme https, port 443)
 
@@ -273,6 +273,26 @@ fn doctor_user_condarc_does_not_shadow() {
     let channel = &report["conda"]["channels"][0];
     assert_eq!(channel["applied"]["auth"], "conda-credential-helper");
     assert_eq!(channel["overridden"][0]["auth"], "anaconda-auth");
+}
+
+#[test]
+fn doctor_text_names_losing_entry() {
+    let setup = Setup::installed();
+    let user_condarc = setup.home.join(".condarc");
+    write(
+        &user_condarc,
+        "channel_settings:\n  - channel: https://repo.anaconda.cloud/*\n    auth: anaconda-auth\n",
+    );
+
+    let run = setup.run(&[]);
+
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let expected = format!(
+        "    not used, because the entry above wins: anaconda-auth (https://repo.anaconda.cloud/* in {})\n",
+        user_condarc.display()
+    );
+    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+    assert!(!run.stdout.contains("overridden"), "{}", run.stdout);
 }
 
 #[test]

@@ -175,10 +175,10 @@ fn bearer_json(key: &str) -> String {
     format!("{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}}}}\n")
 }
 
-/// The response of `get --with-source` for a key that serves the whole repository host.
+/// The response of `get --with-source` for an API key that serves the whole repository host.
 fn bearer_json_with_source(key: &str, source: &str) -> String {
     format!(
-        "{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}},\"source\":\"{source}\",\
+        "{{\"headers\":{{\"Authorization\":[\"Bearer {key}\"]}},\"kind\":\"API key\",\"source\":\"{source}\",\
          \"scope\":\"https://repo.anaconda.cloud/\"}}\n"
     )
 }
@@ -248,6 +248,23 @@ fn key_from_dotenv() {
     let sandbox = Sandbox::new();
     sandbox.write_dotenv(format!("OTHER=1\nexport {API_KEY_VAR}=\"{DOTENV_KEY}\"\n"));
     assert_success(&sandbox.get(REPO_URI), &bearer_json(DOTENV_KEY));
+}
+
+#[test]
+fn dotenv_expands_braced_references() {
+    let sandbox = Sandbox::new().var("KEY_PREFIX", "dotenv");
+    let suffix = DOTENV_KEY.strip_prefix("dotenv").unwrap();
+    sandbox.write_dotenv(format!(
+        "SUFFIX={suffix}\n{API_KEY_VAR}=${{KEY_PREFIX}}${{SUFFIX}}${{UNSET:-}}\n"
+    ));
+    assert_success(&sandbox.get(REPO_URI), &bearer_json(DOTENV_KEY));
+}
+
+#[test]
+fn dotenv_keeps_dollar_name_without_braces() {
+    let sandbox = Sandbox::new().var("KEY_PREFIX", "dotenv");
+    sandbox.write_dotenv(format!("{API_KEY_VAR}=$KEY_PREFIX-1234\n"));
+    assert_success(&sandbox.get(REPO_URI), &bearer_json("$KEY_PREFIX-1234"));
 }
 
 #[test]

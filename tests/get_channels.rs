@@ -79,6 +79,7 @@ fn custom_channel_with_basic_over_tls() {
         run.json()["scope"],
         format!("https://{host}/artifactory/api/conda/")
     );
+    assert_eq!(run.json()["kind"], "password");
     let response = client
         .get(&url)
         .header("Authorization", &right)

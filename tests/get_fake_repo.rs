@@ -4,12 +4,10 @@
 mod common;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::{Command, Stdio};
 
+use common::build::Build;
 use common::fake_repo::{self, CHANNEL_PATH, EMPTY_REPODATA, FakeRepo};
 use common::tls::{TestCa, TlsFront};
-
-const BIN: &str = env!("CARGO_BIN_EXE_conda-credential-helper");
 
 const KEY: &str = "fake-repo-key-0123456789";
 const OTHER_KEY: &str = "other-key-9876543210";
@@ -18,35 +16,10 @@ const HOST: &str = "repo.anaconda.cloud";
 /// Runs `get` for `uri` with `key` in the environment and returns the `Authorization`
 /// value it prints, if any.
 fn authorization_from_helper(key: &str, uri: &str) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .arg("get")
-        .env_clear()
-        .env("ANACONDA_AUTH_API_KEY", key)
-        .env("ANACONDA_SECRETS_DIR", dir.path().join("missing"))
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the helper");
-    let request = serde_json::json!({ "uri": uri }).to_string();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), request.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "helper failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-
-    let response: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let values = response["headers"]
-        .get("Authorization")
-        .map(|values| values.as_array().expect("a list of values").clone());
-    values.map(|values| {
-        assert_eq!(values.len(), 1, "one Authorization value: {response}");
-        values[0].as_str().expect("a string value").to_owned()
-    })
+    Build::new()
+        .var("ANACONDA_AUTH_API_KEY", key)
+        .get(uri, false)
+        .authorization()
 }
 
 /// Builds a reqwest client that trusts only the test CA and resolves the repository host to

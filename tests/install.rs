@@ -557,7 +557,17 @@ fn is_root() -> bool {
 /// so that it does not depend on `nobody` reaching the build folder. Otherwise `read_only`
 /// loses its write permission for the run.
 fn run_without_write_access(temp: &Path, prefix: &Path, read_only: &Path) -> HelperRun {
-    let args: [&OsStr; 3] = ["install".as_ref(), "--prefix".as_ref(), prefix.as_os_str()];
+    run_subcommand_without_write_access("install", temp, prefix, read_only)
+}
+
+/// Runs `<subcommand> --prefix <prefix>` like [`run_without_write_access`].
+fn run_subcommand_without_write_access(
+    subcommand: &str,
+    temp: &Path,
+    prefix: &Path,
+    read_only: &Path,
+) -> HelperRun {
+    let args: [&OsStr; 3] = [subcommand.as_ref(), "--prefix".as_ref(), prefix.as_os_str()];
     if !is_root() {
         let writable = fs::metadata(read_only).unwrap().permissions();
         fs::set_permissions(read_only, fs::Permissions::from_mode(0o555)).unwrap();
@@ -589,4 +599,265 @@ fn run_without_write_access(temp: &Path, prefix: &Path, read_only: &Path) -> Hel
         run.stderr
     );
     run
+}
+
+#[test]
+fn install_rejects_binary_path_with_line_break() {
+    let prefix = TestPrefix::new();
+    let before = snapshot(&prefix.root);
+    let binary = prefix
+        .temp
+        .path()
+        .join("line\nbreak/conda-credential-helper");
+    write_executable(&binary, &fs::read(HELPER).unwrap());
+    let mut command = Command::new(&binary);
+    command
+        .args([
+            "install".as_ref(),
+            "--prefix".as_ref(),
+            prefix.root.as_os_str(),
+        ])
+        .env("PATH", SYSTEM_PATH)
+        .env("CONDA_CREDENTIAL_HELPER_CONFIG", support::empty_config())
+        .env_remove("CONDA_ROOT")
+        .env_remove("RUST_LOG");
+
+    let run = run_helper(&mut command);
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let escaped = format!("{:?}", binary.display().to_string());
+    assert!(run.stderr.contains(&escaped), "stderr: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Move the binary to a path without them"),
+        "stderr: {}",
+        run.stderr
+    );
+    assert_eq!(snapshot(&prefix.root), before);
+}
+
+/// Gives every entry below `root`, and `root` itself, to `nobody`.
+fn chown_to_nobody(root: &Path) {
+    std::os::unix::fs::chown(root, Some(NOBODY), Some(NOBODY)).unwrap();
+    for entry in fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if fs::symlink_metadata(&path).unwrap().is_dir() {
+            chown_to_nobody(&path);
+        } else {
+            std::os::unix::fs::lchown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn uninstall_removes_nothing_without_condarc_access() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = fake_prefix(temp.path(), "24.9.2");
+    run_ok("install", &root);
+    let site = root.join("lib/site-packages");
+    let condarc_dir = root.join("condarc.d");
+    if is_root() {
+        chown_to_nobody(&site);
+    }
+    let before = snapshot(&root);
+
+    let run = run_subcommand_without_write_access("uninstall", temp.path(), &root, &condarc_dir);
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let expected = format!(
+        "error: `{}` is not writable by the current user, so uninstall removed nothing.",
+        condarc_dir.display()
+    );
+    assert!(run.stderr.starts_with(&expected), "stderr: {}", run.stderr);
+    assert_eq!(snapshot(&root), before);
+}
+
+#[test]
+fn uninstall_removes_nothing_without_site_packages_access() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = fake_prefix(temp.path(), "24.9.2");
+    run_ok("install", &root);
+    let site = root.join("lib/site-packages");
+    let package = site.join("conda_credential_helper");
+    if is_root() {
+        chown_to_nobody(&root.join("condarc.d"));
+        chown_to_nobody(&package);
+        chown_to_nobody(&site.join(dist_info_name()));
+    }
+    let before = snapshot(&root);
+
+    let run = run_subcommand_without_write_access("uninstall", temp.path(), &root, &site);
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let expected = format!(
+        "error: `{}` is not writable by the current user, so uninstall removed nothing.",
+        site.display()
+    );
+    assert!(run.stderr.starts_with(&expected), "stderr: {}", run.stderr);
+    assert_eq!(snapshot(&root), before);
+}
+
+#[test]
+fn install_rejects_symlinked_package_dir() {
+    let prefix = TestPrefix::new();
+    let elsewhere = prefix.temp.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    let package = prefix.site_packages().join("conda_credential_helper");
+    symlink(&elsewhere, &package).unwrap();
+    let before = snapshot(&prefix.root);
+
+    let run = run_helper(&mut helper_command(&[
+        "install".as_ref(),
+        "--prefix".as_ref(),
+        prefix.root.as_os_str(),
+    ]));
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let expected = format!(
+        "\nerror: `{}` is a symbolic link to `{}`, and install and uninstall do not write or delete files through a link. Remove the link itself with `rm {}`",
+        package.display(),
+        elsewhere.display(),
+        package.display()
+    );
+    assert!(run.stderr.contains(&expected), "stderr: {}", run.stderr);
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert_eq!(snapshot(&prefix.root), before);
+}
+
+#[test]
+fn uninstall_rejects_symlinked_package_dir() {
+    let prefix = TestPrefix::new();
+    run_ok("install", &prefix.root);
+    let package = prefix.site_packages().join("conda_credential_helper");
+    let elsewhere = prefix.temp.path().join("elsewhere");
+    fs::rename(&package, &elsewhere).unwrap();
+    symlink(&elsewhere, &package).unwrap();
+    let before = snapshot(&prefix.root);
+    let moved = snapshot(&elsewhere);
+
+    let run = run_helper(&mut helper_command(&[
+        "uninstall".as_ref(),
+        "--prefix".as_ref(),
+        prefix.root.as_os_str(),
+    ]));
+
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let expected = format!("error: `{}` is a symbolic link", package.display());
+    assert!(run.stderr.starts_with(&expected), "stderr: {}", run.stderr);
+    assert_eq!(snapshot(&elsewhere), moved);
+    assert_eq!(snapshot(&prefix.root), before);
+}
+
+#[test]
+fn uninstall_rejects_symlinked_dist_info() {
+    let prefix = TestPrefix::new();
+    run_ok("install", &prefix.root);
+    let dist = prefix.site_packages().join(dist_info_name());
+    let elsewhere = prefix.temp.path().join("elsewhere");
+    fs::rename(&dist, &elsewhere).unwrap();
+    symlink(&elsewhere, &dist).unwrap();
+    let before = snapshot(&prefix.root);
+
+    for subcommand in ["install", "uninstall"] {
+        let run = run_helper(&mut helper_command(&[
+            subcommand.as_ref(),
+            "--prefix".as_ref(),
+            prefix.root.as_os_str(),
+        ]));
+
+        assert_eq!(run.code, Some(1), "{subcommand}; stderr: {}", run.stderr);
+        let expected = format!("error: `{}` is a symbolic link", dist.display());
+        assert!(
+            run.stderr.contains(&expected),
+            "{subcommand}; stderr: {}",
+            run.stderr
+        );
+        assert_eq!(snapshot(&prefix.root), before, "{subcommand}");
+    }
+}
+
+#[test]
+fn install_rejects_dist_info_without_installer() {
+    let prefix = TestPrefix::new();
+    let dist = prefix.site_packages().join(dist_info_name());
+    fs::create_dir(&dist).unwrap();
+    let before = snapshot(&prefix.root);
+
+    for subcommand in ["install", "uninstall"] {
+        let run = run_helper(&mut helper_command(&[
+            subcommand.as_ref(),
+            "--prefix".as_ref(),
+            prefix.root.as_os_str(),
+        ]));
+
+        assert_eq!(run.code, Some(1), "{subcommand}; stderr: {}", run.stderr);
+        let expected = format!(
+            "error: `{0}` has no INSTALLER file naming the tool that wrote it, so it was not written by `conda-credential-helper install` and its files are left alone. If it is a leftover, remove it by hand with `rm -r {0}`, then run the command again\n",
+            dist.display()
+        );
+        assert!(
+            run.stderr.ends_with(&expected),
+            "{subcommand}; stderr: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("unknown installer"), "{subcommand}");
+        assert_eq!(snapshot(&prefix.root), before, "{subcommand}");
+    }
+}
+
+#[test]
+fn uninstall_keeps_edited_files() {
+    let prefix = TestPrefix::new();
+    run_ok("install", &prefix.root);
+    let package = prefix.site_packages().join("conda_credential_helper");
+    let auth = package.join("auth.py");
+    let edited_auth = fs::read_to_string(&auth).unwrap() + "# mine\n";
+    fs::write(&auth, &edited_auth).unwrap();
+    let edited_condarc = fs::read_to_string(prefix.condarc_file()).unwrap() + "# mine\n";
+    fs::write(prefix.condarc_file(), &edited_condarc).unwrap();
+
+    let run = run_ok("uninstall", &prefix.root);
+
+    assert_eq!(fs::read_to_string(&auth).unwrap(), edited_auth);
+    assert_eq!(
+        fs::read_to_string(prefix.condarc_file()).unwrap(),
+        edited_condarc
+    );
+    assert!(!package.join("plugin.py").exists());
+    assert!(!prefix.site_packages().join(dist_info_name()).exists());
+    let auth_warning = format!(
+        "kept `{}` because its content differs from what install wrote",
+        auth.display()
+    );
+    assert!(run.stderr.contains(&auth_warning), "stderr: {}", run.stderr);
+    let condarc_warning = format!(
+        "kept `{}` because its content differs from what install writes",
+        prefix.condarc_file().display()
+    );
+    assert!(
+        run.stderr.contains(&condarc_warning),
+        "stderr: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn uninstall_keeps_symlinked_condarc_file() {
+    let prefix = TestPrefix::new();
+    run_ok("install", &prefix.root);
+    let target = prefix.temp.path().join("settings.yml");
+    fs::rename(prefix.condarc_file(), &target).unwrap();
+    symlink(&target, prefix.condarc_file()).unwrap();
+
+    let run = run_ok("uninstall", &prefix.root);
+
+    let metadata = fs::symlink_metadata(prefix.condarc_file()).unwrap();
+    assert!(metadata.is_symlink());
+    assert!(target.exists());
+    let warning = format!(
+        "kept `{}` because it is a symbolic link",
+        prefix.condarc_file().display()
+    );
+    assert!(run.stderr.contains(&warning), "stderr: {}", run.stderr);
+    assert!(!prefix.site_packages().join(dist_info_name()).exists());
 }

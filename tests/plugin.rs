@@ -331,7 +331,7 @@ async fn plugin_wrong_key_gives_403_error() {
         message.contains("no access to this channel"),
         "message: {message}"
     );
-    assert!(message.contains("organisation"), "message: {message}");
+    assert!(message.contains("organization"), "message: {message}");
     assert!(!message.contains(WRONG_KEY), "message: {message}");
     run.assert_never_shows(WRONG_KEY);
 }

@@ -127,7 +127,7 @@ if CondaErrorHint is not None:
 
     @hookimpl
     def conda_error_hints(error):
-        """Explain a 401 or 403 from repo.anaconda.cloud, naming the key's source."""
+        """Explain a 401 or 403 from repo.anaconda.cloud, naming the credential's source."""
         if isinstance(error, CredentialHelperError):
             text = diagnose.DIAGNOSE_COMMANDS
             yield CondaErrorHint(text=text, hint_code="conda_credential_helper_diagnose")

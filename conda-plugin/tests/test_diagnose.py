@@ -96,7 +96,7 @@ def test_error_hint_names_source(real_helper, monkeypatch):
     hint = diagnose.error_hint("401", REPO_URL)
 
     assert hint.startswith(
-        "conda sent this request to repo.anaconda.cloud without the key from "
+        "conda sent this request to repo.anaconda.cloud without the credential from "
         "conda-credential-helper, so another auth handler or none applies to it. "
         "conda-credential-helper would send the API key ****WXYZ from environment "
         "variable ANACONDA_AUTH_API_KEY."
@@ -108,7 +108,7 @@ def test_error_hint_names_source(real_helper, monkeypatch):
 def test_error_hint_without_key(real_helper):
     hint = diagnose.error_hint(403, REPO_URL)
 
-    assert "has no usable key either: conda-credential-helper failed for" in hint
+    assert "has no usable credential either: conda-credential-helper failed for" in hint
     assert "no API key found" in hint
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 
 import pytest
 import requests
@@ -116,3 +117,71 @@ def test_real_helper_repo_tokens_per_org(real_helper, tmp_path):
     assert authorization(f"{base}/main-x/noarch/repodata.json") == "Bearer api-key-0123456789"
     scope = auth.credential_for(f"{base}/org-b/x/noarch/repodata.json").scope
     assert scope == "https://repo.anaconda.cloud/repo/org-b/"
+
+
+def write_channel_config(server_url: str, table: str) -> str:
+    """Write a ``[[channel]]`` table for every URL under ``server_url`` into the helper's
+    config file, and return the channel's description in the helper's ``source``."""
+    path = os.environ["CONDA_CREDENTIAL_HELPER_CONFIG"]
+    pattern = f"{server_url}/*"
+    with open(path, "w", encoding="utf-8") as config:
+        config.write(f'[[channel]]\nurl = "{pattern}"\n{table}allow_insecure_http = true\n')
+    return f"channel {pattern} in {path}, line 2"
+
+
+def test_real_helper_custom_token_rejected(real_helper, monkeypatch, http_server):
+    server = http_server()
+    url = server.route("/chan/noarch/repodata.json", status=401)
+    channel = write_channel_config(server.url, 'scheme = "Bearer"\nsecret = "CHANNEL_TOKEN"\n')
+    monkeypatch.setenv("CHANNEL_TOKEN", KEY)
+
+    with requests.Session() as session, pytest.raises(auth.CredentialHelperError) as raised:
+        session.trust_env = False
+        session.get(url, auth=auth.CredentialHelperAuth())
+
+    message = str(raised.value)
+    assert server.headers_for("/chan/noarch/repodata.json")[0]["Authorization"] == f"Bearer {KEY}"
+    assert message.startswith(f"{server.url} rejected {url} with HTTP 401 Unauthorized.")
+    assert (
+        f"The token ****6789 (from environment variable CHANNEL_TOKEN ({channel})) was not accepted"
+        in message
+    )
+    assert "check that the `scheme` of the channel's [[channel]] table" in message
+    assert "API key" not in message
+    assert KEY not in message
+
+
+def test_real_helper_custom_password_forbidden(real_helper, monkeypatch, http_server):
+    server = http_server()
+    url = server.route("/chan/noarch/repodata.json", status=403)
+    table = 'scheme = "Basic"\nusername = "builder"\nsecret = "CHANNEL_PASSWORD"\n'
+    channel = write_channel_config(server.url, table)
+    monkeypatch.setenv("CHANNEL_PASSWORD", KEY)
+
+    with requests.Session() as session, pytest.raises(auth.CredentialHelperError) as raised:
+        session.trust_env = False
+        session.get(url, auth=auth.CredentialHelperAuth())
+
+    message = str(raised.value)
+    assert message.startswith(f"{server.url} rejected {url} with HTTP 403 Forbidden. The password ")
+    assert f"(from environment variable CHANNEL_PASSWORD ({channel})) is valid" in message
+    assert "Check that its account may read this channel on the server." in message
+    assert "organization" not in message
+    assert KEY not in message
+
+
+def test_real_helper_repo_token_rejected(real_helper, tmp_path):
+    write_keyring(
+        tmp_path / "home",
+        {"repo_tokens": [{"token": "token-a-0123456789", "org_name": "org-a"}]},
+    )
+    credential = auth.credential_for("https://repo.anaconda.cloud/repo/org-a/c/noarch/repodata.json")
+
+    message = auth.rejection_message(
+        401, "https://repo.anaconda.cloud/repo/org-a/c/noarch/repodata.json", credential
+    )
+
+    assert credential.kind == "repo token"
+    assert "The repo token ****6789 (from keyring file " in message
+    assert "repo token of org org-a)) was not accepted" in message
+    assert "Store a new repo token for the organization" in message

@@ -31,8 +31,8 @@ def session():
 def helper_for_every_host(write_helper):
     """Write a stand-in helper that returns ``headers`` for any URL."""
 
-    def write(headers: dict, source: str = "env ANACONDA_AUTH_API_KEY"):
-        document = json.dumps({"headers": headers, "source": source})
+    def write(headers: dict, source: str = "env ANACONDA_AUTH_API_KEY", kind: str = "API key"):
+        document = json.dumps({"headers": headers, "source": source, "kind": kind})
         write_helper(f"cat > /dev/null\nprintf '%s' '{document}'\n")
 
     return write
@@ -95,7 +95,7 @@ def test_auth_403_names_host_status_source_and_fingerprint(
     assert message.startswith(f"{server.url} rejected {url} with HTTP 403 Forbidden.")
     assert f"{FINGERPRINT} (from env ANACONDA_AUTH_API_KEY)" in message
     assert "no access to this channel" in message
-    assert "organisation" in message
+    assert "organization" in message
     assert KEY not in message
 
 

@@ -23,6 +23,16 @@ pub const SSL_CERT_FILE_VAR: &str = "SSL_CERT_FILE";
 /// Proxy variables that reqwest reads, in the order it prefers them for https URLs.
 const PROXY_VARS: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
 
+/// Every proxy variable that reqwest reads, for https or http URLs.
+const ALL_PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
 /// Variables that list hosts reached without a proxy.
 const NO_PROXY_VARS: [&str; 2] = ["NO_PROXY", "no_proxy"];
 
@@ -38,6 +48,12 @@ pub enum TrustSource {
         /// The setting, such as `REQUESTS_CA_BUNDLE` or a condarc file's `ssl_verify`.
         setting: String,
     },
+    /// `ssl_verify: truststore`: the operating system's certificates, found as OpenSSL
+    /// finds them (`SSL_CERT_FILE`, `SSL_CERT_DIR`, then the system's CA files).
+    System {
+        /// The setting that asks for the system store.
+        setting: String,
+    },
     /// `ssl_verify: false`: certificates are not checked at all.
     Disabled {
         /// The setting that turns checking off.
@@ -51,6 +67,12 @@ impl fmt::Display for TrustSource {
             TrustSource::BuiltIn => f.write_str("the Mozilla roots built into this binary"),
             TrustSource::Bundle { path, setting } => {
                 write!(f, "{} (from {setting})", path.display())
+            }
+            TrustSource::System { setting } => {
+                write!(
+                    f,
+                    "the system trust store (ssl_verify truststore in {setting})"
+                )
             }
             TrustSource::Disabled { setting } => {
                 write!(
@@ -80,13 +102,21 @@ impl std::str::FromStr for ConnectTo {
             || format!("`{text}` is not HOST=IP:PORT, such as repo.anaconda.cloud=127.0.0.1:8443");
         let (host, address) = text.split_once('=').ok_or_else(usage)?;
         let address: SocketAddr = address.parse().map_err(|_| usage())?;
-        if host.is_empty() || address.port() == 0 {
+        if address.port() == 0 {
             return Err(usage());
         }
-        Ok(ConnectTo {
-            host: host.to_ascii_lowercase(),
-            address,
-        })
+        // Hosts compare as the rules compare them: ASCII case and one trailing dot ignored.
+        let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+        if host.is_empty() || host.ends_with('.') {
+            return Err(usage());
+        }
+        match url::Host::parse(&host) {
+            Ok(url::Host::Domain(parsed)) if parsed == host => Ok(ConnectTo { host, address }),
+            Ok(url::Host::Domain(_)) | Err(_) => Err(usage()),
+            Ok(_) => Err(format!(
+                "`{text}` names an IP address as HOST, but only host names are resolved. Put the host name that the channel URL uses before `=`"
+            )),
+        }
     }
 }
 
@@ -119,9 +149,8 @@ pub fn trust_source(settings: &CondaSettings, env: &dyn Environment) -> TrustSou
             };
         }
         Some((SslVerify::Enabled(false), setting)) => return TrustSource::Disabled { setting },
-        // NOTE: `ssl_verify: truststore` uses the system store in conda. This client reads
-        // SSL_CERT_FILE or its built-in roots instead.
-        _ => {}
+        Some((SslVerify::Truststore, setting)) => return TrustSource::System { setting },
+        Some((SslVerify::Enabled(true), _)) | None => {}
     }
     for name in [REQUESTS_CA_BUNDLE_VAR, SSL_CERT_FILE_VAR] {
         if let Some(path) = env.non_empty_var(name) {
@@ -132,6 +161,54 @@ pub fn trust_source(settings: &CondaSettings, env: &dyn Environment) -> TrustSou
         }
     }
     TrustSource::BuiltIn
+}
+
+/// A proxy variable whose value reqwest would silently skip.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{variable} is not a valid proxy URL ({reason}). Set it to a URL such as http://proxy.example:3128, or unset it"
+)]
+pub struct ProxyError {
+    /// The variable, such as `HTTPS_PROXY`.
+    pub variable: &'static str,
+    /// What is wrong with the value, without the value, because it may contain a password.
+    pub reason: String,
+}
+
+/// Checks that every proxy variable that is set contains a URL that reqwest can use as a proxy.
+///
+/// reqwest skips a value it cannot parse and connects directly, while conda's requests
+/// would fail, so `check` would report success for a build that fails.
+pub fn check_proxy_vars(env: &dyn Environment) -> Result<(), ProxyError> {
+    for variable in ALL_PROXY_VARS {
+        let Some(value) = env.non_empty_var(variable) else {
+            continue;
+        };
+        let invalid = |reason: &str| ProxyError {
+            variable,
+            reason: reason.to_owned(),
+        };
+        let value = value.to_str().ok_or_else(|| invalid("not UTF-8"))?;
+        check_proxy_url(value).map_err(invalid)?;
+    }
+    Ok(())
+}
+
+/// Parses `value` as reqwest does, as an http URL when no scheme is written.
+fn check_proxy_url(value: &str) -> Result<(), &'static str> {
+    let url = if value.contains("://") {
+        url::Url::parse(value)
+    } else {
+        url::Url::parse(&format!("http://{value}"))
+    }
+    .map_err(|_| "the value does not parse as a URL")?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("its scheme is not http or https, the only proxy schemes check supports");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("it names no host");
+    }
+    Ok(())
 }
 
 /// Describes the proxy reqwest takes from the environment for https URLs, redacted.
@@ -169,13 +246,47 @@ pub fn build(settings: &ClientSettings) -> Result<Client, TrustError> {
                 builder = builder.add_root_certificate(certificate);
             }
         }
+        TrustSource::System { setting } => {
+            builder = builder.tls_built_in_root_certs(false);
+            for certificate in load_system_store(setting)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
     }
+    // A URL may write the host with a trailing dot, which reqwest passes to the resolver.
+    // NOTE: reqwest connects to the URL's port when the URL names one, not to PORT.
     for connect_to in &settings.connect_to {
         builder = builder.resolve(&connect_to.host, connect_to.address);
+        builder = builder.resolve(&format!("{}.", connect_to.host), connect_to.address);
     }
     builder.build().map_err(|error| TrustError {
         message: format!("failed to set up the HTTPS client: {error}. Check the CA bundle"),
     })
+}
+
+/// Reads the operating system's CA certificates, skipping files that fail to parse.
+fn load_system_store(setting: &str) -> Result<Vec<reqwest::Certificate>, TrustError> {
+    let found = rustls_native_certs::load_native_certs();
+    for error in &found.errors {
+        tracing::debug!("skipped part of the system trust store: {error}");
+    }
+    let certificates: Vec<reqwest::Certificate> = found
+        .certs
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+        .collect();
+    if certificates.is_empty() {
+        return Err(TrustError {
+            message: format!(
+                "the system trust store, which ssl_verify truststore in {setting} selects, contains no CA certificates. Install the system's CA certificates (the ca-certificates package), or point SSL_CERT_FILE at a PEM bundle"
+            ),
+        });
+    }
+    tracing::debug!(
+        "trusting {} CA certificates from the system trust store",
+        certificates.len()
+    );
+    Ok(certificates)
 }
 
 /// Reads the certificates of a PEM file, or of every file in a folder.
@@ -280,6 +391,23 @@ mod tests {
     }
 
     #[test]
+    fn trust_system_store_for_truststore() {
+        let env = MapEnv::new().with_var(REQUESTS_CA_BUNDLE_VAR, "/env.pem");
+        let settings = settings_with(Some(SslVerify::Truststore));
+
+        let trust = trust_source(&settings, &env);
+
+        let expected = TrustSource::System {
+            setting: "/base/.condarc".into(),
+        };
+        assert_eq!(trust, expected);
+        assert_eq!(
+            trust.to_string(),
+            "the system trust store (ssl_verify truststore in /base/.condarc)"
+        );
+    }
+
+    #[test]
     fn trust_disabled_by_ssl_verify_false() {
         let settings = settings_with(Some(SslVerify::Enabled(false)));
         let trust = trust_source(&settings, &MapEnv::new());
@@ -296,11 +424,68 @@ mod tests {
         for bad in [
             "repo.anaconda.cloud",
             "=127.0.0.1:1",
+            ".=127.0.0.1:1",
+            "h..=127.0.0.1:1",
+            "h h=127.0.0.1:1",
+            "h/x=127.0.0.1:1",
             "h=localhost:1",
             "h=127.0.0.1:0",
         ] {
             assert!(bad.parse::<ConnectTo>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn connect_to_normalizes_host() {
+        let parsed: ConnectTo = "REPO.anaconda.cloud.=127.0.0.1:8443".parse().unwrap();
+        assert_eq!(parsed.host, "repo.anaconda.cloud");
+    }
+
+    #[test]
+    fn connect_to_rejects_ip_host() {
+        let error = "127.0.0.2=127.0.0.1:8443".parse::<ConnectTo>().unwrap_err();
+        assert!(error.contains("names an IP address as HOST"), "{error}");
+    }
+
+    #[test]
+    fn proxy_vars_accept_proxy_urls() {
+        for value in [
+            "http://proxy.example:3128",
+            "proxy.example:3128",
+            "https://user:pw@proxy.example",
+            "http://[::1]:3128",
+        ] {
+            let env = MapEnv::new().with_var("HTTPS_PROXY", value);
+            assert_eq!(check_proxy_vars(&env), Ok(()), "{value}");
+        }
+        assert_eq!(check_proxy_vars(&MapEnv::new()), Ok(()));
+    }
+
+    #[test]
+    fn proxy_vars_reject_invalid_values() {
+        for variable in ALL_PROXY_VARS {
+            for value in ["::not a url", "ftp://proxy.example", "http://"] {
+                let env = MapEnv::new().with_var(variable, value);
+
+                let error = check_proxy_vars(&env).unwrap_err();
+
+                assert_eq!(error.variable, variable, "{value}");
+                let message = error.to_string();
+                assert!(
+                    message.starts_with(&format!("{variable} is not a valid proxy URL")),
+                    "{message}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn proxy_error_hides_value() {
+        let env = MapEnv::new().with_var("HTTPS_PROXY", "http://user:hunter2@proxy:port");
+
+        let message = check_proxy_vars(&env).unwrap_err().to_string();
+
+        assert!(!message.contains("hunter2"), "{message}");
     }
 
     #[test]

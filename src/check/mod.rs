@@ -1,11 +1,12 @@
-//! `check`: one live request for a channel's `noarch/repodata.json` with the key, and the
-//! meaning of the response.
+//! `check`: one live request for a channel's `noarch/repodata.json` with the credential,
+//! and the meaning of the response.
 //!
 //! The request goes through reqwest with rustls. It honours `HTTPS_PROXY` and `NO_PROXY`,
 //! trusts the CA bundle conda would use (see [`client::trust_source`]), follows no
 //! redirects and stops after the time limit. The `Authorization` header is marked
-//! sensitive, and the output shows the key only as a fingerprint.
+//! sensitive, and the output shows the credential only as a fingerprint.
 
+pub mod channel;
 pub mod client;
 pub mod verdict;
 
@@ -26,11 +27,15 @@ use crate::protocol::Request;
 use crate::redact::redact_url;
 use crate::vars::DEFAULT_CHANNEL;
 
-use client::{ClientSettings, ConnectTo};
-use verdict::{Outcome, Verdict};
+use channel::{InvalidChannel, RepodataUrl, repodata_url};
+use client::{ClientSettings, ConnectTo, ProxyError};
+use verdict::{Outcome, Sent, Verdict};
 
 /// Default time limit for the request, in seconds.
 const DEFAULT_TIMEOUT: &str = "10";
+
+/// Maximum time limit for the request, in seconds.
+const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
 
 /// Options of `check`.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,11 +44,11 @@ pub struct CheckArgs {
     #[arg(value_name = "CHANNEL_URL", default_value = DEFAULT_CHANNEL)]
     pub channel: String,
 
-    /// Seconds to wait for the whole request
+    /// Seconds to wait for the whole request, more than 0 and at most 3600
     #[arg(long, value_name = "SECONDS", default_value = DEFAULT_TIMEOUT, value_parser = parse_seconds)]
     pub timeout: Duration,
 
-    /// Connect to IP:PORT whenever a URL names HOST; TLS and the Host header keep HOST. Repeatable
+    /// Connect to IP:PORT whenever a URL names HOST; TLS and the Host header keep HOST, and a port in the URL replaces PORT. Repeatable
     #[arg(long = "connect-to", value_name = "HOST=IP:PORT")]
     pub connect_to: Vec<ConnectTo>,
 
@@ -56,15 +61,14 @@ pub struct CheckArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     /// The channel is not an http or https URL.
-    #[error(
-        "`{channel}` is not an http or https URL. Pass a channel URL such as {DEFAULT_CHANNEL}"
-    )]
-    InvalidChannel {
-        /// The channel as given, redacted.
-        channel: String,
-    },
+    #[error(transparent)]
+    InvalidChannel(#[from] InvalidChannel),
 
-    /// The key could not be read.
+    /// A proxy variable is set to a value that is not a proxy URL.
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
+
+    /// The credential could not be read.
     #[error(transparent)]
     Credential(#[from] Error),
 
@@ -80,7 +84,8 @@ pub enum CheckError {
 /// Sends the request and prints what happened on stdout. Returns whether the channel
 /// accepted it.
 pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> {
-    let url = repodata_url(&args.channel)?;
+    let RepodataUrl { url, notes } = repodata_url(&args.channel)?;
+    client::check_proxy_vars(env)?;
     let shown = redact_url(url.as_str());
     // The same response as `get --with-source` gives the plugin for this URL.
     let request = Request {
@@ -97,6 +102,7 @@ pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> 
         connect_to: args.connect_to.clone(),
     };
     let mut lines = vec![format!("GET {shown}")];
+    lines.extend(notes);
     lines.push(match &authorization {
         Some(authorization) => format!(
             "Authorization: {} {} (from {source})",
@@ -124,21 +130,14 @@ pub fn run(args: &CheckArgs, env: &dyn Environment) -> Result<bool, CheckError> 
         client::build(&client_settings).map_err(|error| CheckError::Trust(error.message))?;
     let outcome = send(&client, &url, authorization.as_ref());
     let host = url.host_str().unwrap_or_default();
-    let Verdict { ok, text } = verdict::explain(&outcome, host, authorization.is_some());
+    let sent = answer.response.kind.filter(|_| authorization.is_some());
+    let sent = sent.map(|kind| Sent {
+        kind,
+        source: &source,
+    });
+    let Verdict { ok, text } = verdict::explain(&outcome, host, sent);
     print(&format!("Result: {text}"))?;
     Ok(ok)
-}
-
-/// Returns `<channel>/noarch/repodata.json`.
-fn repodata_url(channel: &str) -> Result<Url, CheckError> {
-    let invalid = || CheckError::InvalidChannel {
-        channel: redact_url(channel),
-    };
-    let base = Url::parse(&format!("{}/", channel.trim_end_matches('/'))).map_err(|_| invalid())?;
-    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-        return Err(invalid());
-    }
-    base.join("noarch/repodata.json").map_err(|_| invalid())
 }
 
 /// Reads the condarc files for `ssl_verify`, from the base environment when one is found.
@@ -160,7 +159,10 @@ fn send(
     authorization: Option<&Authorization>,
 ) -> Outcome {
     let shown = redact_url(url.as_str());
-    let mut request = client.get(url.clone());
+    let mut request = match client.get(url.clone()).build() {
+        Ok(request) => request,
+        Err(error) => return verdict::classify_error(&error),
+    };
     if let Some(authorization) = authorization {
         tracing::debug!(
             "requesting {shown} with {} {}",
@@ -169,16 +171,17 @@ fn send(
         );
         // Tokens pass a check that allows only visible ASCII, and Basic credentials are
         // base64, so the value is valid.
+        // `insert` replaces any other Authorization value, so exactly one is sent.
         if let Ok(mut value) = HeaderValue::from_str(authorization.value().expose()) {
             value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
+            request.headers_mut().insert(AUTHORIZATION, value);
         }
     } else {
-        tracing::debug!("requesting {shown} without a key");
+        tracing::debug!("requesting {shown} without a credential");
     }
 
     let started = Instant::now();
-    match request.send() {
+    match client.execute(request) {
         Ok(response) => {
             let status = response.status();
             tracing::debug!("{shown} responded {status} after {:?}", started.elapsed());
@@ -200,8 +203,10 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
-        return Err(format!("`{text}` is not between 0 and 3600 seconds"));
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= MAX_TIMEOUT_SECONDS) {
+        return Err(format!(
+            "`{text}` is out of range: the time limit must be more than 0 and at most {MAX_TIMEOUT_SECONDS} seconds"
+        ));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
@@ -218,47 +223,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repodata_url_appends_path() {
-        let cases = [
-            (
-                DEFAULT_CHANNEL,
-                "https://repo.anaconda.cloud/repo/main/noarch/repodata.json",
-            ),
-            (
-                "https://repo.anaconda.cloud/repo/main/",
-                "https://repo.anaconda.cloud/repo/main/noarch/repodata.json",
-            ),
-            (
-                "http://127.0.0.1:8080/c",
-                "http://127.0.0.1:8080/c/noarch/repodata.json",
-            ),
-        ];
-        for (channel, expected) in cases {
-            assert_eq!(repodata_url(channel).unwrap().as_str(), expected);
-        }
-    }
-
-    #[test]
-    fn repodata_url_rejects_other_schemes() {
-        for channel in ["ftp://repo.anaconda.cloud/x", "repo/main", "file:///tmp/c"] {
-            let error = repodata_url(channel).unwrap_err();
-            assert!(
-                matches!(error, CheckError::InvalidChannel { .. }),
-                "{channel}"
-            );
-        }
-        let message = repodata_url("ftp://user:hunter2@h/x")
-            .unwrap_err()
-            .to_string();
-        assert!(!message.contains("hunter2"), "{message}");
-    }
-
-    #[test]
     fn seconds_parse() {
         assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
         for bad in ["0", "-1", "inf", "NaN", "ten", "3601"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_seconds("0"),
+            Err(
+                "`0` is out of range: the time limit must be more than 0 and at most 3600 seconds"
+                    .to_owned()
+            )
+        );
     }
 }

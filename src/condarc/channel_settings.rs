@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
 
+use crate::fnmatch;
+
 use super::CondarcFile;
 
 /// One `channel_settings` entry.
@@ -101,7 +103,7 @@ fn matches(setting: &ChannelSetting, url: &str, channel_name: &str) -> bool {
     else {
         return false;
     };
-    url_scheme == scheme && glob_match(pattern, url_rest)
+    url_scheme == scheme && fnmatch::matches(url_rest, pattern)
 }
 
 /// Splits `scheme://rest` and drops the query and fragment from `rest`, as `urlparse`
@@ -110,69 +112,6 @@ fn split_scheme(url: &str) -> Option<(&str, &str)> {
     let (scheme, rest) = url.split_once("://")?;
     let end = rest.find(['?', '#']).unwrap_or(rest.len());
     Some((scheme, &rest[..end]))
-}
-
-/// Matches `text` against a shell pattern as Python's `fnmatch` does on POSIX systems:
-/// `*` matches any run of characters including `/`, `?` one character, and `[...]` one
-/// character of a set, negated by a leading `!`. Matching is case-sensitive.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    match_from(&pattern, &text)
-}
-
-fn match_from(pattern: &[char], text: &[char]) -> bool {
-    let Some((&first, rest)) = pattern.split_first() else {
-        return text.is_empty();
-    };
-    match first {
-        '*' => (0..=text.len()).any(|skip| match_from(rest, &text[skip..])),
-        '?' => !text.is_empty() && match_from(rest, &text[1..]),
-        '[' => match class_end(rest) {
-            Some(end) => {
-                let Some((&character, text_rest)) = text.split_first() else {
-                    return false;
-                };
-                in_class(&rest[..end], character) && match_from(&rest[end + 1..], text_rest)
-            }
-            // An unclosed `[` is a literal character, as in fnmatch.
-            None => text.first() == Some(&'[') && match_from(rest, &text[1..]),
-        },
-        literal => text.first() == Some(&literal) && match_from(rest, &text[1..]),
-    }
-}
-
-/// Returns the index of the `]` that closes a set starting at `class[0]`.
-fn class_end(class: &[char]) -> Option<usize> {
-    let mut index = usize::from(class.first() == Some(&'!'));
-    // A `]` right after `[` or `[!` belongs to the set.
-    if class.get(index) == Some(&']') {
-        index += 1;
-    }
-    class[index..]
-        .iter()
-        .position(|&character| character == ']')
-        .map(|position| index + position)
-}
-
-fn in_class(class: &[char], character: char) -> bool {
-    let (negated, members) = match class.split_first() {
-        Some(('!', rest)) => (true, rest),
-        _ => (false, class),
-    };
-    let mut found = false;
-    let mut index = 0;
-    while index < members.len() {
-        let is_range = members.get(index + 1) == Some(&'-') && index + 2 < members.len();
-        if is_range {
-            found |= (members[index]..=members[index + 2]).contains(&character);
-            index += 3;
-        } else {
-            found |= members[index] == character;
-            index += 1;
-        }
-    }
-    found != negated
 }
 
 #[cfg(test)]
@@ -199,46 +138,6 @@ mod tests {
 
     fn winning_auth(files: &[CondarcFile]) -> Option<String> {
         winner_for(files, URL, CHANNEL).and_then(|winner| winner.setting.auth)
-    }
-
-    #[test]
-    fn glob_cases() {
-        let cases = [
-            (
-                "repo.anaconda.cloud/*",
-                "repo.anaconda.cloud/repo/main/x",
-                true,
-            ),
-            ("repo.anaconda.cloud/*", "repo.anaconda.cloud/", true),
-            ("repo.anaconda.cloud/*", "repo.anaconda.cloud", false),
-            ("*.anaconda.cloud/*", "repo.anaconda.cloud/repo", true),
-            (
-                "repo.anaconda.cloud/repo/?ain/*",
-                "repo.anaconda.cloud/repo/main/x",
-                true,
-            ),
-            (
-                "repo.anaconda.cloud/repo/[mn]ain*",
-                "repo.anaconda.cloud/repo/main",
-                true,
-            ),
-            (
-                "repo.anaconda.cloud/repo/[!m]ain*",
-                "repo.anaconda.cloud/repo/main",
-                false,
-            ),
-            (
-                "repo.anaconda.cloud/repo/[a-z]ain",
-                "repo.anaconda.cloud/repo/main",
-                true,
-            ),
-            ("REPO.anaconda.cloud/*", "repo.anaconda.cloud/x", false),
-            ("a[b", "a[b", true),
-            ("", "", true),
-        ];
-        for (pattern, text, expected) in cases {
-            assert_eq!(glob_match(pattern, text), expected, "{pattern} ~ {text}");
-        }
     }
 
     #[test]

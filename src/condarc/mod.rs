@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
 
-pub use channel_settings::{ChannelSetting, Winner, glob_match, matching_entries, winner_for};
+pub use channel_settings::{ChannelSetting, Winner, matching_entries, winner_for};
 pub use search_path::{CONDA_SEARCH_PATH, SearchVars, condarc_files};
 
 use crate::env::Environment;

@@ -4,7 +4,6 @@
 //! condarc files conda reads, and never contacts a server. Every problem message ends with
 //! its fix, and no output contains a credential.
 
-mod kind;
 mod report;
 mod site;
 mod sources;

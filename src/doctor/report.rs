@@ -42,7 +42,7 @@ pub enum SourceState {
     Shadowed,
 }
 
-/// One credential source and what it holds.
+/// One credential source and what it contains.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceLine {
     /// The source, such as `environment variable ANACONDA_AUTH_API_KEY`.
@@ -177,7 +177,7 @@ impl fmt::Display for SourceLine {
         match (self.state, &self.fingerprint) {
             (SourceState::Found, Some(fingerprint)) => write!(f, "found {fingerprint} in {detail}"),
             (SourceState::Found, None) => write!(f, "found in {detail}"),
-            (SourceState::NotSet, _) => write!(f, "not set: {detail}"),
+            (SourceState::NotSet, _) => write!(f, "{detail}"),
             (SourceState::Invalid, _) => write!(f, "invalid: {detail}"),
             (SourceState::Shadowed, _) => write!(f, "shadowed: {detail}"),
         }
@@ -268,7 +268,7 @@ impl fmt::Display for ChannelLine {
             None => writeln!(f, "  {}: no channel_settings entry applies", self.channel)?,
         }
         for claim in &self.overridden {
-            writeln!(f, "    overridden: {claim}")?;
+            writeln!(f, "    not used, because the entry above wins: {claim}")?;
         }
         Ok(())
     }

@@ -1,11 +1,14 @@
 //! The credential part of `doctor`: each source's state and the credential chosen.
 
+use std::time::SystemTime;
+
 use crate::anaconda::{Credential, Probe, inspect_sources};
 use crate::env::Environment;
 use crate::error::Error;
-use crate::source::SearchedPlaces;
+use crate::jwt::{self, ExpiryStatus};
+use crate::kind::CredentialKind;
+use crate::source::{Searched, SearchedPlaces};
 
-use super::kind::{self, key_kind};
 use super::report::{CredentialLine, Finding, SourceLine, SourceState};
 
 /// The credential part of the report.
@@ -32,7 +35,10 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
         // first repo token.
         let probe = match probe {
             Probe::Found(credentials) => match credentials.primary() {
-                Some(credential) => Found(credential.clone()),
+                Some(credential) if credentials.api_key.is_some() => {
+                    Found(credential.clone(), CredentialKind::ApiKey)
+                }
+                Some(credential) => Found(credential.clone(), CredentialKind::RepoToken),
                 None => Absent(Vec::new()),
             },
             Probe::Absent(places) => Absent(places),
@@ -40,13 +46,15 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
         };
         let line = match (probe, decided_by) {
             (Absent(places), _) => {
-                let detail = SearchedPlaces(places.clone()).to_string();
+                // The line already names the kind of place, so the detail gives the reasons.
+                let reasons: Vec<String> = places.iter().map(Searched::reason).collect();
+                let detail = reasons.join(", ");
                 searched.extend(places);
                 line(source.name, SourceState::NotSet, detail, None)
             }
-            (Found(credential), None) => {
+            (Found(credential, kind), None) => {
                 decided_by = Some(source.name);
-                chosen(&mut section, &credential);
+                chosen(&mut section, &credential, kind);
                 let fingerprint = credential.secret.fingerprint();
                 let detail = credential.origin.to_string();
                 line(source.name, SourceState::Found, detail, Some(fingerprint))
@@ -58,7 +66,7 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
                     .push(Finding::new("invalid_credential", error.to_string()));
                 line(source.name, SourceState::Invalid, error.to_string(), None)
             }
-            (Found(credential), Some(winner)) => {
+            (Found(credential, _), Some(winner)) => {
                 let fingerprint = credential.secret.fingerprint();
                 let detail = format!(
                     "{fingerprint} in {}, not used because {winner} comes first",
@@ -93,8 +101,8 @@ pub fn inspect(env: &dyn Environment) -> SourcesSection {
 
 /// The content of one source, reduced to the credential that represents it.
 enum SourceProbe {
-    Found(Credential),
-    Absent(Vec<crate::source::Searched>),
+    Found(Credential, CredentialKind),
+    Absent(Vec<Searched>),
     Invalid(Error),
 }
 
@@ -110,18 +118,24 @@ fn line(name: &str, state: SourceState, detail: String, fingerprint: Option<Stri
 }
 
 /// Records the chosen credential, and the problems and warnings about it.
-fn chosen(section: &mut SourcesSection, credential: &Credential) {
+fn chosen(section: &mut SourcesSection, credential: &Credential, kind: CredentialKind) {
     if let Some(warning) = credential.deprecation_warning() {
         section
             .warnings
             .push(Finding::new("deprecated_source", warning));
     }
-    let kind = key_kind(&credential.secret);
+    let kind_line = if jwt::is_jwt(&credential.secret) {
+        format!("{kind} (JWT)")
+    } else {
+        kind.to_string()
+    };
     let fingerprint = credential.secret.fingerprint();
-    let expires_at = kind.expires_at.map(kind::rfc3339);
-    if kind.expired_at(kind::now()) {
+    let expiry = jwt::expiry(&credential.secret);
+    let expires_at = expiry.map(jwt::Expiry::rfc3339);
+    let expired = expiry.map(|expiry| expiry.status(SystemTime::now()));
+    if expired == Some(ExpiryStatus::Expired) {
         let message = format!(
-            "the API key {fingerprint} from {} expired at {}. Create a new API key in your Anaconda account and pass it as the ANACONDA_AUTH_API_KEY secret",
+            "the {kind} {fingerprint} from {} expired at {}. Create a new API key in your Anaconda account and pass it as the ANACONDA_AUTH_API_KEY secret",
             credential.origin,
             expires_at.as_deref().unwrap_or_default()
         );
@@ -132,7 +146,7 @@ fn chosen(section: &mut SourcesSection, credential: &Credential) {
     section.credential = Some(CredentialLine {
         source: credential.origin.to_string(),
         fingerprint,
-        kind: kind.kind.to_owned(),
+        kind: kind_line,
         expires_at,
     });
 }
@@ -143,7 +157,8 @@ mod tests {
 
     use super::*;
     use crate::env::MapEnv;
-    use crate::vars::{API_KEY_VAR, LEGACY_API_KEY_VAR, SECRETS_DIR_VAR};
+    use crate::keyring::{SERVICE, encode_record};
+    use crate::vars::{API_KEY_VAR, KEYRING_VAR, LEGACY_API_KEY_VAR, SECRETS_DIR_VAR};
 
     const KEY: &str = "doctor-key-0123456789";
 
@@ -255,6 +270,21 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains(&jwt), "{message}");
+    }
+
+    #[test]
+    fn repo_token_alone_is_named_so() {
+        let temp = tempfile::tempdir().unwrap();
+        let record = r#"{"repo_tokens": [{"token": "org-token-0000WXYZ", "org_name": "org"}]}"#;
+        let keyring = serde_json::json!({ SERVICE: { "anaconda.com": encode_record(record) } });
+        let env = env_in(temp.path()).with_var(KEYRING_VAR, keyring.to_string());
+
+        let section = inspect(&env);
+
+        let credential = section.credential.expect("a credential");
+        assert_eq!(credential.kind, "repo token");
+        assert_eq!(credential.fingerprint, "****WXYZ");
+        assert_eq!(section.problems, vec![]);
     }
 
     #[test]

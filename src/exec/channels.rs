@@ -6,14 +6,14 @@ use std::time::SystemTime;
 use tracing::debug;
 use url::Url;
 
-use crate::anaconda::{self, AnacondaCredentials, Credential};
+use crate::anaconda::{self, AnacondaCredentials};
 use crate::config::{self, ChannelConfig, ChannelEntry};
 use crate::env::Environment;
 use crate::error::Error;
 use crate::exec::error::ExecError;
 use crate::get;
 use crate::header::Scheme;
-use crate::jwt::{self, ExpiryStatus};
+use crate::kind::CredentialKind;
 use crate::redact::redact_url;
 use crate::secret::Secret;
 use crate::source::Origin;
@@ -143,7 +143,7 @@ fn add_anaconda_hosts(
     };
 
     resolved.warnings.extend(api_key.deprecation_warning());
-    check_expiry(api_key, "API key", now, &mut resolved.warnings)?;
+    get::check_expiry(api_key, CredentialKind::ApiKey, now, &mut resolved.warnings)?;
     let hosts = std::iter::once(ANACONDA_REPO_HOST).chain(ANACONDA_PUBLIC_HOSTS);
     for host in hosts {
         let url = Url::parse(&format!("https://{host}/")).expect("a valid URL");
@@ -172,7 +172,12 @@ fn custom_channel(
     let credential = get::channel_secret(env, config, entry)?;
     let authentication = match entry.scheme {
         Scheme::Bearer => {
-            check_expiry(&credential, get::secret_noun(entry.scheme), now, warnings)?;
+            get::check_expiry(
+                &credential,
+                CredentialKind::of_channel(entry.scheme),
+                now,
+                warnings,
+            )?;
             Authentication::Bearer(credential.secret)
         }
         Scheme::Basic => Authentication::Basic {
@@ -187,35 +192,6 @@ fn custom_channel(
         origin: credential.origin,
         allow_insecure_http: entry.allow_insecure_http,
     })
-}
-
-/// Rejects a JWT that has expired, and warns about one that expires soon, as `get` does.
-fn check_expiry(
-    credential: &Credential,
-    noun: &str,
-    now: SystemTime,
-    warnings: &mut Vec<String>,
-) -> Result<(), ExecError> {
-    let Some(expiry) = jwt::expiry(&credential.secret) else {
-        return Ok(());
-    };
-    let date = expiry.rfc3339();
-    let origin = &credential.origin;
-    match expiry.status(now) {
-        ExpiryStatus::Expired => Err(ExecError::Credential(Error::Expired {
-            origin: origin.clone(),
-            expired_at: date,
-        })),
-        ExpiryStatus::ExpiresSoon(left) => {
-            let hours = left.as_secs() / 3600;
-            let minutes = left.as_secs() % 3600 / 60;
-            warnings.push(format!(
-                "the {noun} from {origin} expires at {date}, in {hours} h {minutes} min; replace it soon"
-            ));
-            Ok(())
-        }
-        ExpiryStatus::Valid => Ok(()),
-    }
 }
 
 /// Accepts a wildcard in the host only as a leading `*.`, which rattler matches against
@@ -280,6 +256,17 @@ pub fn check_channels(channels: &[ChannelCredential], mamba: bool) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Builds a channel credential from a test variable, for the tests of the auth files.
+#[cfg(test)]
+pub fn test_channel(url: &str, authentication: Authentication) -> ChannelCredential {
+    ChannelCredential {
+        url: Url::parse(url).unwrap(),
+        authentication,
+        origin: Origin::EnvVar("TEST".to_owned()),
+        allow_insecure_http: false,
+    }
 }
 
 #[cfg(test)]
@@ -406,6 +393,22 @@ mod tests {
         let env = env_in(&dir).with_var(API_KEY_VAR, key);
         let error = resolve_channels(&env, now()).unwrap_err();
         assert!(error.to_string().contains("expired at"), "{error}");
+    }
+
+    #[test]
+    fn expired_channel_token_names_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = "[[channel]]\nurl = \"https://conda.example.com/\"\nscheme = \"Bearer\"\n\
+             secret = \"EXAMPLE_TOKEN\"\n";
+        let token = unsigned_jwt(&serde_json::json!({ "exp": NOW_SECONDS - 60 }));
+        let env = env_with_config(&dir, config).with_var("EXAMPLE_TOKEN", token);
+        let error = resolve_channels(&env, now()).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("the token from environment variable EXAMPLE_TOKEN expired at"),
+            "{message}"
+        );
+        assert!(message.ends_with("Put a new token there"), "{message}");
     }
 
     #[test]

@@ -161,20 +161,9 @@ fn link_entries(source: &Path, target: &Path, skip: &str) -> Result<(), ExecErro
 
 #[cfg(test)]
 mod tests {
-    use url::Url;
-
     use super::*;
     use crate::env::MapEnv;
-    use crate::source::Origin;
-
-    fn channel(url: &str, authentication: Authentication) -> ChannelCredential {
-        ChannelCredential {
-            url: Url::parse(url).unwrap(),
-            authentication,
-            origin: Origin::EnvVar("TEST".to_owned()),
-            allow_insecure_http: false,
-        }
-    }
+    use crate::exec::channels::test_channel as channel;
 
     fn bearer_channel() -> ChannelCredential {
         let token = Secret::new("key-1234");

@@ -42,20 +42,9 @@ fn entry(authentication: &Authentication) -> Value {
 mod tests {
     use std::fs;
 
-    use url::Url;
-
     use super::*;
+    use crate::exec::channels::test_channel as channel;
     use crate::exec::existing_entries;
-    use crate::source::Origin;
-
-    fn channel(url: &str, authentication: Authentication) -> ChannelCredential {
-        ChannelCredential {
-            url: Url::parse(url).unwrap(),
-            authentication,
-            origin: Origin::EnvVar("TEST".to_owned()),
-            allow_insecure_http: false,
-        }
-    }
 
     fn rendered(channels: &[ChannelCredential]) -> Value {
         serde_json::from_str(render(Map::new(), channels).expose()).unwrap()

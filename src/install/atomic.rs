@@ -82,7 +82,8 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-fn parent_of(path: &Path) -> &Path {
+/// Returns the folder that contains `path`, or `.` when `path` has no parent, as for `/`.
+pub fn parent_of(path: &Path) -> &Path {
     path.parent().unwrap_or(Path::new("."))
 }
 

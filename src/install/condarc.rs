@@ -15,7 +15,8 @@ pub const DIR_NAME: &str = "condarc.d";
 /// Name of the file install writes into `condarc.d/`.
 pub const FILE_NAME: &str = "conda-credential-helper.yml";
 
-/// First line of the file. `uninstall` removes the file only when it starts with this line.
+/// First line of the file. `uninstall` removes the file only when it starts with this line
+/// and is otherwise unchanged too.
 pub const HEADER: &str = "# Written by `conda-credential-helper install`.";
 
 /// The pattern of Anaconda's private channels, always written.
@@ -65,6 +66,17 @@ pub fn conda_matches_pattern(version: &str) -> Option<bool> {
 /// Tells whether `text` is a file that install wrote.
 pub fn is_written_by_install(text: &str) -> bool {
     text.lines().next() == Some(HEADER)
+}
+
+/// Tells whether `text` is exactly what install writes for the channels it lists, which
+/// is false for a file edited after install.
+pub fn is_unchanged(text: &str) -> bool {
+    let channels: Option<Vec<String>> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - channel: "))
+        .map(yaml_unquoted)
+        .collect();
+    channels.is_some_and(|channels| contents(&channels) == text)
 }
 
 /// Returns the channels to write: the Anaconda pattern, the config file's patterns, then
@@ -117,6 +129,21 @@ pub fn exact_channel(value: &str) -> Result<String, ExactChannelProblem> {
 fn yaml_quoted(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
     format!("\"{escaped}\"")
+}
+
+/// Reads a YAML double-quoted scalar written by [`yaml_quoted`].
+fn yaml_unquoted(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    let mut unquoted = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(character) = chars.next() {
+        if character == '\\' {
+            unquoted.push(chars.next()?);
+        } else {
+            unquoted.push(character);
+        }
+    }
+    Some(unquoted)
 }
 
 #[cfg(test)]
@@ -193,6 +220,25 @@ channel_settings:
     fn written_by_install_checks_header() {
         assert!(is_written_by_install(&contents(&channels(&[], &[]))));
         assert!(!is_written_by_install("channel_settings: []\n"));
+    }
+
+    #[test]
+    fn unchanged_file_is_recognised() {
+        let exact = vec![r#"https://a.example/"q"\c"#.to_owned()];
+        let text = contents(&channels(&[], &exact));
+
+        assert!(is_unchanged(&text));
+        assert!(is_unchanged(&contents(&channels(&[], &[]))));
+    }
+
+    #[test]
+    fn edited_file_is_recognised() {
+        let text = contents(&channels(&[], &[]));
+
+        assert!(!is_unchanged(&format!("{text}# mine\n")));
+        assert!(!is_unchanged(&text.replace("auth: conda", "auth:  conda")));
+        assert!(!is_unchanged(&text.replace("\"https", "https")));
+        assert!(!is_unchanged(""));
     }
 
     #[test]

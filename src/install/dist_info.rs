@@ -90,39 +90,71 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-/// Returns the path column of every RECORD row.
-pub fn record_paths(record: &str) -> Vec<String> {
+/// One RECORD row: a path and, when the row has one, its SHA-256 digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// Path relative to site-packages.
+    pub path: String,
+    /// The digest after `sha256=`, in RECORD's encoding, or `None` when the row has no
+    /// SHA-256 hash, as the row of RECORD itself.
+    pub sha256: Option<String>,
+}
+
+/// Returns every RECORD row with its path and SHA-256 digest.
+pub fn record_rows(record: &str) -> Vec<RecordRow> {
     record
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .map(first_csv_field)
+        .map(|line| {
+            let (path, rest) = first_csv_field(line);
+            let hash = rest.split(',').next().unwrap_or_default();
+            let sha256 = hash.strip_prefix("sha256=").map(str::to_string);
+            RecordRow { path, sha256 }
+        })
         .collect()
 }
 
-/// Returns the first field of a CSV row, unquoting it if it is quoted.
-fn first_csv_field(row: &str) -> String {
+/// Tells whether `bytes` have the SHA-256 `digest` as RECORD writes it.
+pub fn matches_digest(bytes: &[u8], digest: &str) -> bool {
+    sha256_digest(bytes) == digest
+}
+
+/// Returns the first field of a CSV row, unquoting it if it is quoted, and the text after
+/// the comma that ends it.
+fn first_csv_field(row: &str) -> (String, &str) {
     let Some(quoted) = row.strip_prefix('"') else {
-        return row.split(',').next().unwrap_or_default().to_string();
+        let (field, rest) = row.split_once(',').unwrap_or((row, ""));
+        return (field.to_string(), rest);
     };
 
     let mut field = String::new();
-    let mut chars = quoted.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = quoted.char_indices().peekable();
+    while let Some((index, c)) = chars.next() {
         match c {
-            '"' if chars.peek() == Some(&'"') => {
+            '"' if chars.peek().map(|(_, next)| *next) == Some('"') => {
                 field.push('"');
                 chars.next();
             }
-            '"' => break,
+            '"' => {
+                let after = &quoted[index + 1..];
+                return (field, after.strip_prefix(',').unwrap_or(after));
+            }
             c => field.push(c),
         }
     }
-    field
+    (field, "")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record_paths(record: &str) -> Vec<String> {
+        record_rows(record)
+            .into_iter()
+            .map(|row| row.path)
+            .collect()
+    }
 
     #[test]
     fn sha256_digest_matches_known_values() {
@@ -192,6 +224,25 @@ mod tests {
         let record = "a/b.py,sha256=x,1\n\"a/c,d.py\",sha256=y,2\n\"a/\"\"q\"\".py\",,\n\n";
 
         assert_eq!(record_paths(record), ["a/b.py", "a/c,d.py", "a/\"q\".py"]);
+    }
+
+    #[test]
+    fn record_rows_read_digests() {
+        let record = "a/b.py,sha256=abc,1\n\"a/c,d.py\",sha256=def,2\nR,,\nx,md5=0,1\n";
+
+        let rows = record_rows(record);
+
+        let digests: Vec<Option<&str>> = rows.iter().map(|row| row.sha256.as_deref()).collect();
+        assert_eq!(digests, [Some("abc"), Some("def"), None, None]);
+        assert_eq!(rows[1].path, "a/c,d.py");
+    }
+
+    #[test]
+    fn matches_digest_compares_content() {
+        let digest = sha256_digest(b"abc");
+
+        assert!(matches_digest(b"abc", &digest));
+        assert!(!matches_digest(b"abc\n", &digest));
     }
 
     #[test]

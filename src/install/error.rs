@@ -112,6 +112,52 @@ pub enum InstallError {
         installer: String,
     },
 
+    /// A dist-info folder of this package without an INSTALLER naming its installer.
+    #[error(
+        "`{path}` has no INSTALLER file naming the tool that wrote it, so it was not written by `conda-credential-helper install` and its files are left alone. If it is a leftover, remove it by hand with `rm -r {path}`, then run the command again"
+    )]
+    UnknownDistInfo {
+        /// The dist-info folder.
+        path: PathBuf,
+    },
+
+    /// A folder that install writes into, or uninstall removes, is a symbolic link.
+    #[error(
+        "`{path}` is a symbolic link to `{target}`, and install and uninstall do not write or delete files through a link. Remove the link itself with `rm {path}`, which leaves `{target}` alone, then run the command again"
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+        /// Where the link points.
+        target: PathBuf,
+    },
+
+    /// Uninstall found a folder it must change that the current user may not write.
+    #[error(
+        "`{path}` is not writable by the current user, so uninstall removed nothing. Run this command as the owner of the conda base environment"
+    )]
+    UninstallNotWritable {
+        /// The folder that rejected the write.
+        path: PathBuf,
+        /// The error of the rejected write.
+        source: io::Error,
+    },
+
+    /// Uninstall failed after it had removed some of the plugin.
+    #[error(
+        "uninstall stopped partway. Removed: {}. Still in place: {}. Fix the cause below and run `conda-credential-helper uninstall` again",
+        path_list(.removed),
+        path_list(.remaining)
+    )]
+    UninstallIncomplete {
+        /// The condarc file and folders that are gone.
+        removed: Vec<PathBuf>,
+        /// The condarc file and folders that are still there, in full or in part.
+        remaining: Vec<PathBuf>,
+        /// The failure that stopped uninstall.
+        source: Box<InstallError>,
+    },
+
     /// The running binary's path could not be determined.
     #[error(
         "failed to find the path of the running conda-credential-helper binary. Run it through a path such as `/usr/local/bin/conda-credential-helper`"
@@ -128,6 +174,15 @@ pub enum InstallError {
     CurrentExeNotUtf8 {
         /// The path of the binary.
         path: PathBuf,
+    },
+
+    /// The running binary's path contains a line break or another control character.
+    #[error(
+        "path of the running binary {path:?} contains a line break or another control character, which `helper_path.txt` cannot store on one line. Move the binary to a path without them, such as `/usr/local/bin/conda-credential-helper`"
+    )]
+    CurrentExeControlChar {
+        /// The path of the binary.
+        path: String,
     },
 
     /// A `--channel` value is not an exact https channel URL.
@@ -204,6 +259,18 @@ impl InstallError {
     }
 }
 
+/// Returns `paths` in backticks separated by commas, or "nothing" when there are none.
+fn path_list(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "nothing".to_string();
+    }
+    let quoted: Vec<String> = paths
+        .iter()
+        .map(|path| format!("`{}`", path.display()))
+        .collect();
+    quoted.join(", ")
+}
+
 /// Tells whether `error` means the current user may not change the folder.
 fn is_permission_error(error: &io::Error) -> bool {
     matches!(
@@ -237,6 +304,26 @@ mod tests {
         let error = InstallError::write(Path::new("/env"), Path::new("/env/x"), full);
 
         assert_eq!(error.to_string(), "failed to write `/env/x`");
+    }
+
+    #[test]
+    fn uninstall_incomplete_lists_paths() {
+        let cause = InstallError::Remove {
+            path: PathBuf::from("/env/site/pkg/a.py"),
+            source: io::Error::from(io::ErrorKind::Other),
+        };
+        let error = InstallError::UninstallIncomplete {
+            removed: vec![PathBuf::from("/env/condarc.d/c.yml")],
+            remaining: vec![PathBuf::from("/env/site/pkg"), PathBuf::from("/env/site/d")],
+            source: Box::new(cause),
+        };
+
+        assert_eq!(
+            error.to_string(),
+            "uninstall stopped partway. Removed: `/env/condarc.d/c.yml`. Still in place: `/env/site/pkg`, `/env/site/d`. Fix the cause below and run `conda-credential-helper uninstall` again"
+        );
+        let cause = std::error::Error::source(&error).unwrap();
+        assert_eq!(cause.to_string(), "failed to remove `/env/site/pkg/a.py`");
     }
 
     #[test]

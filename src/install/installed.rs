@@ -1,11 +1,12 @@
 //! Finds earlier installs in site-packages and removes the files their RECORD lists.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use super::InstallError;
+use super::atomic::parent_of;
 use super::dist_info;
 use super::package::PACKAGE_DIR;
 
@@ -13,6 +14,9 @@ use super::package::PACKAGE_DIR;
 ///
 /// RECORD is written last, so an interrupted install can leave the others without it.
 const DIST_INFO_FILES: [&str; 4] = ["METADATA", "INSTALLER", "entry_points.txt", "RECORD"];
+
+/// Folder where python stores the bytecode it compiles for a package's modules.
+const PYCACHE_DIR: &str = "__pycache__";
 
 /// A dist-info folder of this distribution that install wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub struct InstalledDist {
     /// Paths relative to site-packages that the install wrote, inside the package folder
     /// or this dist-info folder.
     pub paths: Vec<String>,
+    /// SHA-256 digests from RECORD by path, for the paths that have one.
+    pub digests: HashMap<String, String>,
 }
 
 /// Result of [`remove_files`]: the removed and the kept paths.
@@ -29,14 +35,18 @@ pub struct InstalledDist {
 pub struct Removal {
     /// Files and folders removed, in the order of removal.
     pub removed: Vec<PathBuf>,
-    /// Folders kept because they still hold files that install did not write.
+    /// Folders kept because they still contain files that install did not write, or
+    /// files that were edited.
     pub kept: Vec<PathBuf>,
+    /// Files kept because their content differs from the digest in RECORD.
+    pub edited: Vec<PathBuf>,
 }
 
 /// Finds every dist-info of this distribution in `site_packages`.
 ///
-/// Fails on a dist-info whose INSTALLER names another tool, such as pip, because its files
-/// are that tool's to remove.
+/// Fails on a dist-info whose INSTALLER names another tool, such as pip, or is missing,
+/// because its files are not install's to remove, and on a dist-info that is a symbolic
+/// link.
 pub fn find(site_packages: &Path) -> Result<Vec<InstalledDist>, InstallError> {
     let entries =
         fs::read_dir(site_packages).map_err(|source| read_error(site_packages, source))?;
@@ -46,7 +56,11 @@ pub fn find(site_packages: &Path) -> Result<Vec<InstalledDist>, InstallError> {
         let name = entry.file_name().to_string_lossy().to_string();
         let is_ours =
             name.starts_with(dist_info::DIR_PREFIX) && name.ends_with(dist_info::DIR_SUFFIX);
-        if is_ours && entry.path().is_dir() {
+        if !is_ours {
+            continue;
+        }
+        check_not_symlink(&entry.path())?;
+        if entry.path().is_dir() {
             found.push(read_dist(&entry.path(), &name)?);
         }
     }
@@ -58,22 +72,26 @@ pub fn find(site_packages: &Path) -> Result<Vec<InstalledDist>, InstallError> {
 fn read_dist(dir: &Path, name: &str) -> Result<InstalledDist, InstallError> {
     let installer = read_optional(&dir.join("INSTALLER"))?.unwrap_or_default();
     let installer = installer.trim();
+    if installer.is_empty() {
+        let path = dir.to_path_buf();
+        return Err(InstallError::UnknownDistInfo { path });
+    }
     if installer != dist_info::INSTALLER {
         return Err(InstallError::ForeignInstall {
             path: dir.to_path_buf(),
-            installer: if installer.is_empty() {
-                "an unknown installer"
-            } else {
-                installer
-            }
-            .to_string(),
+            installer: installer.to_string(),
         });
     }
 
     let record = read_optional(&dir.join("RECORD"))?.unwrap_or_default();
     let mut paths = BTreeSet::new();
-    for path in dist_info::record_paths(&record) {
+    let mut digests = HashMap::new();
+    for row in dist_info::record_rows(&record) {
+        let path = row.path;
         if is_owned(&path, name) {
+            if let Some(digest) = row.sha256 {
+                digests.insert(path.clone(), digest);
+            }
             paths.insert(path);
         } else {
             tracing::warn!(
@@ -92,7 +110,29 @@ fn read_dist(dir: &Path, name: &str) -> Result<InstalledDist, InstallError> {
     Ok(InstalledDist {
         dir: dir.to_path_buf(),
         paths: paths.into_iter().collect(),
+        digests,
     })
+}
+
+/// Fails when `path` is a symbolic link, because install and uninstall must not write or
+/// delete files in the folder it points to. A missing `path` passes.
+pub fn check_not_symlink(path: &Path) -> Result<(), InstallError> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.is_symlink() => Err(InstallError::Symlink {
+            path: path.to_path_buf(),
+            target: fs::read_link(path).unwrap_or_default(),
+        }),
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(read_error(path, source)),
+    }
+}
+
+/// Checks that neither the package folder nor its `__pycache__` is a symbolic link.
+pub fn check_package_links(site_packages: &Path) -> Result<(), InstallError> {
+    let package = site_packages.join(PACKAGE_DIR);
+    check_not_symlink(&package)?;
+    check_not_symlink(&package.join(PYCACHE_DIR))
 }
 
 /// Tells whether a RECORD path lies inside the package folder or the dist-info `dist_dir`,
@@ -110,19 +150,34 @@ fn is_owned(path: &str, dist_dir: &str) -> bool {
 
 /// Removes `paths` (relative to `site_packages`), the bytecode that python compiled for
 /// the modules among them, and then every folder of theirs that is left empty.
-/// Files already gone are skipped.
-pub fn remove_files(site_packages: &Path, paths: &[String]) -> Result<Removal, InstallError> {
-    let mut removal = Removal::default();
+///
+/// Files already gone are skipped. A file whose content no longer matches its digest in
+/// `digests` was edited after install and is kept. INSTALLER files go last, so that a
+/// dist-info left behind by a failed removal still names the tool that wrote it.
+pub fn remove_files(
+    site_packages: &Path,
+    paths: &[String],
+    digests: &HashMap<String, String>,
+    removal: &mut Removal,
+) -> Result<(), InstallError> {
     let mut dirs = BTreeSet::new();
+    let (installers, others): (Vec<&String>, Vec<&String>) =
+        paths.iter().partition(|path| path.ends_with("/INSTALLER"));
 
-    for path in paths {
+    for path in others.into_iter().chain(installers) {
         let file = site_packages.join(path);
-        remove_file(&file, &mut removal)?;
         dirs.extend(parents_below(&file, site_packages));
+        if let Some(digest) = digests.get(path.as_str())
+            && is_edited(&file, digest)?
+        {
+            removal.edited.push(file);
+            continue;
+        }
+        remove_file(&file, removal)?;
 
         if path.ends_with(".py") {
-            let cache = parent_of(&file).join("__pycache__");
-            remove_bytecode(&cache, &file, &mut removal)?;
+            let cache = parent_of(&file).join(PYCACHE_DIR);
+            remove_bytecode(&cache, &file, removal)?;
             dirs.insert(cache);
         }
     }
@@ -131,9 +186,18 @@ pub fn remove_files(site_packages: &Path, paths: &[String]) -> Result<Removal, I
     let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
     dirs.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
     for dir in dirs {
-        remove_dir_if_empty(&dir, &mut removal)?;
+        remove_dir_if_empty(&dir, removal)?;
     }
-    Ok(removal)
+    Ok(())
+}
+
+/// Tells whether `file` exists and its content differs from the RECORD `digest`.
+fn is_edited(file: &Path, digest: &str) -> Result<bool, InstallError> {
+    match fs::read(file) {
+        Ok(bytes) => Ok(!dist_info::matches_digest(&bytes, digest)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(read_error(file, source)),
+    }
 }
 
 /// Removes `module`'s `.pyc` files from `cache`, e.g. `auth.cpython-312.pyc` or
@@ -172,7 +236,7 @@ fn remove_file(file: &Path, removal: &mut Removal) -> Result<(), InstallError> {
 }
 
 /// Removes `dir` when it is empty, and records it as kept when it is not.
-pub fn remove_dir_if_empty(dir: &Path, removal: &mut Removal) -> Result<(), InstallError> {
+fn remove_dir_if_empty(dir: &Path, removal: &mut Removal) -> Result<(), InstallError> {
     match fs::remove_dir(dir) {
         Ok(()) => {
             removal.removed.push(dir.to_path_buf());
@@ -211,19 +275,27 @@ fn read_error(path: &Path, source: io::Error) -> InstallError {
     }
 }
 
-fn parent_of(path: &Path) -> &Path {
-    path.parent().unwrap_or(Path::new("."))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const DIST: &str = "conda_credential_helper-1.0.dist-info";
 
+    fn digest_of(bytes: &[u8]) -> String {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(bytes))
+    }
+
     fn write(path: &Path, text: &str) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();
+    }
+
+    fn remove(site: &Path, paths: &[String], digests: &HashMap<String, String>) -> Removal {
+        let mut removal = Removal::default();
+        remove_files(site, paths, digests, &mut removal).unwrap();
+        removal
     }
 
     #[test]
@@ -259,6 +331,78 @@ mod tests {
             message.contains("pip uninstall conda-credential-helper"),
             "message: {message}"
         );
+    }
+
+    #[test]
+    fn find_rejects_missing_installer() {
+        let temp = tempfile::tempdir().unwrap();
+        fs::create_dir(temp.path().join(DIST)).unwrap();
+
+        let error = find(temp.path()).unwrap_err();
+
+        let message = error.to_string();
+        assert!(
+            message.contains("not written by `conda-credential-helper install`"),
+            "message: {message}"
+        );
+        assert!(message.contains("rm -r"), "message: {message}");
+        assert!(!message.contains("unknown installer"), "message: {message}");
+    }
+
+    #[test]
+    fn find_rejects_symlinked_dist_info() {
+        let temp = tempfile::tempdir().unwrap();
+        let elsewhere = temp.path().join("elsewhere");
+        write(&elsewhere.join("INSTALLER"), "conda-credential-helper\n");
+        std::os::unix::fs::symlink(&elsewhere, temp.path().join(DIST)).unwrap();
+
+        let error = find(temp.path()).unwrap_err();
+
+        assert!(
+            matches!(error, InstallError::Symlink { ref target, .. } if *target == elsewhere),
+            "error: {error}"
+        );
+    }
+
+    #[test]
+    fn remove_files_keeps_edited_file() {
+        let temp = tempfile::tempdir().unwrap();
+        let site = temp.path();
+        write(&site.join("conda_credential_helper/auth.py"), "edited");
+        write(&site.join("conda_credential_helper/plugin.py"), "plugin");
+        let paths = [
+            "conda_credential_helper/auth.py".to_string(),
+            "conda_credential_helper/plugin.py".to_string(),
+        ];
+        let digests = HashMap::from([
+            (paths[0].clone(), digest_of(b"original")),
+            (paths[1].clone(), digest_of(b"plugin")),
+        ]);
+
+        let removal = remove(site, &paths, &digests);
+
+        assert_eq!(removal.edited, [site.join(&paths[0])]);
+        assert!(site.join(&paths[0]).exists());
+        assert!(!site.join(&paths[1]).exists());
+        assert_eq!(removal.kept, [site.join("conda_credential_helper")]);
+    }
+
+    #[test]
+    fn remove_files_removes_installer_last() {
+        let temp = tempfile::tempdir().unwrap();
+        let site = temp.path();
+        let paths: Vec<String> = ["INSTALLER", "METADATA", "RECORD"]
+            .iter()
+            .map(|file| format!("{DIST}/{file}"))
+            .collect();
+        for path in &paths {
+            write(&site.join(path), "");
+        }
+
+        let removal = remove(site, &paths, &HashMap::new());
+
+        assert_eq!(removal.removed[2], site.join(&paths[0]));
+        assert_eq!(removal.removed[3], site.join(DIST));
     }
 
     #[test]
@@ -298,7 +442,7 @@ mod tests {
         );
         let paths = ["conda_credential_helper/auth.py".to_string()];
 
-        let removal = remove_files(site, &paths).unwrap();
+        let removal = remove(site, &paths, &HashMap::new());
 
         assert!(!site.join("conda_credential_helper").exists());
         assert_eq!(removal.removed.len(), 5, "removed: {:?}", removal.removed);
@@ -317,7 +461,7 @@ mod tests {
         );
         let paths = ["conda_credential_helper/auth.py".to_string()];
 
-        let removal = remove_files(site, &paths).unwrap();
+        let removal = remove(site, &paths, &HashMap::new());
 
         assert!(site.join("conda_credential_helper/notes.txt").exists());
         assert!(

@@ -28,7 +28,7 @@ pub use uninstall::uninstall;
 use crate::channel::RequestUrl;
 use crate::config::ChannelConfig;
 use crate::rules::anaconda_url;
-use installed::InstalledDist;
+use installed::{InstalledDist, Removal};
 use package::SiteFile;
 use prefix::CondaPrefix;
 
@@ -70,6 +70,7 @@ pub fn install(
     }
 
     let helper = helper_path()?;
+    installed::check_package_links(&site_packages)?;
     let previous = installed::find(&site_packages)?;
     let files = site_files(&helper);
     for file in &files {
@@ -185,10 +186,16 @@ pub(crate) fn site_packages(prefix: &CondaPrefix, purelib: &Path) -> Result<Path
 fn helper_path() -> Result<String, InstallError> {
     let exe = std::env::current_exe().and_then(fs::canonicalize);
     let exe = exe.map_err(|source| InstallError::CurrentExe { source })?;
-    match exe.to_str() {
-        Some(path) => Ok(path.to_string()),
-        None => Err(InstallError::CurrentExeNotUtf8 { path: exe }),
+    let Some(path) = exe.to_str() else {
+        return Err(InstallError::CurrentExeNotUtf8 { path: exe });
+    };
+    // The plugin reads `helper_path.txt` as one line, so a line break would cut the path.
+    if path.chars().any(char::is_control) {
+        return Err(InstallError::CurrentExeControlChar {
+            path: path.to_string(),
+        });
     }
+    Ok(path.to_string())
 }
 
 /// Removes what earlier installs wrote that this install no longer writes, such as the
@@ -200,7 +207,7 @@ fn remove_stale(
 ) -> Result<Vec<PathBuf>, InstallError> {
     let current: HashSet<&str> = files.iter().map(|file| file.path.as_str()).collect();
     let current_dir = site_packages.join(dist_info::dir_name(VERSION));
-    let mut removed = Vec::new();
+    let mut removal = Removal::default();
 
     for dist in previous {
         let stale: Vec<String> = dist
@@ -209,15 +216,20 @@ fn remove_stale(
             .filter(|path| !current.contains(path.as_str()))
             .cloned()
             .collect();
-        let removal = installed::remove_files(site_packages, &stale)?;
-        removed.extend(removal.removed);
+        installed::remove_files(site_packages, &stale, &dist.digests, &mut removal)?;
 
         if dist.dir != current_dir && dist.dir.exists() {
             tracing::warn!(
-                "kept `{}` because it holds files that install did not write",
+                "kept `{}` because it contains files that install did not write or that were edited",
                 dist.dir.display()
             );
         }
     }
-    Ok(removed)
+    for file in &removal.edited {
+        tracing::warn!(
+            "kept `{}` of an earlier install because its content differs from what that install wrote",
+            file.display()
+        );
+    }
+    Ok(removal.removed)
 }

@@ -9,7 +9,7 @@ pub const HELPER_PATH_FILE: &str = "helper_path.txt";
 /// Every module of `conda-plugin/conda_credential_helper/`, as (file name, source).
 ///
 /// A unit test checks this list against the folder, so a new module must be added here.
-pub const MODULES: [(&str, &str); 4] = [
+pub const MODULES: [(&str, &str); 9] = [
     (
         "__init__.py",
         include_str!("../../conda-plugin/conda_credential_helper/__init__.py"),
@@ -19,12 +19,32 @@ pub const MODULES: [(&str, &str); 4] = [
         include_str!("../../conda-plugin/conda_credential_helper/auth.py"),
     ),
     (
+        "cache.py",
+        include_str!("../../conda-plugin/conda_credential_helper/cache.py"),
+    ),
+    (
+        "credential.py",
+        include_str!("../../conda-plugin/conda_credential_helper/credential.py"),
+    ),
+    (
         "diagnose.py",
         include_str!("../../conda-plugin/conda_credential_helper/diagnose.py"),
     ),
     (
+        "helper.py",
+        include_str!("../../conda-plugin/conda_credential_helper/helper.py"),
+    ),
+    (
+        "messages.py",
+        include_str!("../../conda-plugin/conda_credential_helper/messages.py"),
+    ),
+    (
         "plugin.py",
         include_str!("../../conda-plugin/conda_credential_helper/plugin.py"),
+    ),
+    (
+        "urls.py",
+        include_str!("../../conda-plugin/conda_credential_helper/urls.py"),
     ),
 ];
 
