@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{ArgAction, Args, Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::audit::{self, AuditArgs};
 use crate::check::{self, CheckArgs};
@@ -230,6 +232,10 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
 
 /// Sends tracing output to stderr at `default_level`, debug with `-v`, trace with `-vv`,
 /// or with the first valid filter in `RUST_LOG` or `CONDA_CREDENTIAL_HELPER_LOG`.
+///
+/// A filter is a comma-separated list of `level` and `target=level` directives.
+/// `Targets` reads these without a regex engine, which keeps the static binary within its
+/// size budget. `RUST_LOG`'s span and field directives are therefore invalid here.
 fn init_logging(verbose: u8, default_level: &str) {
     let level = match verbose {
         0 => default_level,
@@ -240,13 +246,15 @@ fn init_logging(verbose: u8, default_level: &str) {
         .into_iter()
         .filter_map(|name| std::env::var(name).ok())
         .filter(|directives| !directives.is_empty())
-        .find_map(|directives| EnvFilter::try_new(directives).ok())
-        .unwrap_or_else(|| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .find_map(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| level.parse().unwrap_or_default());
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(io::stderr)
         .with_target(false)
-        .without_time()
+        .without_time();
+    let _ = tracing_subscriber::registry()
+        .with(output)
+        .with(filter)
         .try_init();
 }
 
