@@ -346,7 +346,24 @@ fn install_rejects_missing_prefix() {
 
         assert_eq!(run.code, Some(1), "{subcommand}");
         let expected = format!(
-            "error: prefix `{}` does not exist. Pass the conda base environment with `--prefix $(conda info --base)`\n",
+            "error: prefix `{}` (from --prefix) does not exist. Pass the conda base environment with `--prefix $(conda info --base)`\n",
+            missing.display()
+        );
+        assert_eq!(run.stderr, expected, "{subcommand}");
+    }
+}
+
+#[test]
+fn missing_prefix_names_conda_root() {
+    let temp = tempfile::tempdir().unwrap();
+    let missing = temp.path().join("absent");
+
+    for subcommand in ["install", "uninstall"] {
+        let run = run_helper(helper_command(&[subcommand.as_ref()]).env("CONDA_ROOT", &missing));
+
+        assert_eq!(run.code, Some(1), "{subcommand}");
+        let expected = format!(
+            "error: prefix `{}` (from CONDA_ROOT) does not exist. Pass the conda base environment with `--prefix $(conda info --base)`\n",
             missing.display()
         );
         assert_eq!(run.stderr, expected, "{subcommand}");
@@ -449,7 +466,28 @@ fn install_rejects_failing_python() {
 
     assert_eq!(run.code, Some(1));
     let expected = format!(
-        "error: `{0}` failed with exit status: 1 while reporting its site-packages: \"Fatal Python error: init_fs_encoding\". Check that the base environment's python works: `{0} -c 'import sysconfig'`\n",
+        "error: `{0}` failed with exit status: 1 while reporting its site-packages: Fatal Python error: init_fs_encoding. Check that the base environment's python works: `{0} -c 'import sysconfig'`\n",
+        python.display()
+    );
+    assert_eq!(run.stderr, expected);
+}
+
+#[test]
+fn install_rejects_silent_failing_python() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = fake_prefix(temp.path(), "24.9.2");
+    let python = root.join("bin/python");
+    write_executable(&python, b"#!/bin/sh\nexit 3\n");
+
+    let run = run_helper(&mut helper_command(&[
+        "install".as_ref(),
+        "--prefix".as_ref(),
+        root.as_os_str(),
+    ]));
+
+    assert_eq!(run.code, Some(1));
+    let expected = format!(
+        "error: `{0}` failed with exit status: 3 while reporting its site-packages and printed nothing on stderr. Check that the base environment's python works: `{0} -c 'import sysconfig'`\n",
         python.display()
     );
     assert_eq!(run.stderr, expected);

@@ -18,10 +18,12 @@ pub enum InstallError {
     PrefixNotFound,
 
     /// The prefix does not exist.
-    #[error("prefix `{path}` does not exist. {PASS_PREFIX}")]
+    #[error("prefix `{path}`{origin} does not exist. {PASS_PREFIX}")]
     PrefixMissing {
         /// The prefix as given or discovered.
         path: PathBuf,
+        /// Where the prefix came from, as ` (from CONDA_ROOT)`, or empty when unknown.
+        origin: String,
     },
 
     /// The prefix exists but lacks `conda-meta/` or a python.
@@ -68,14 +70,14 @@ pub enum InstallError {
 
     /// The prefix's python exited with an error.
     #[error(
-        "`{python}` failed with {status} while reporting its site-packages: {stderr:?}. Check that the base environment's python works: `{python} -c 'import sysconfig'`"
+        "`{python}` failed with {status} while reporting its site-packages{stderr}. Check that the base environment's python works: `{python} -c 'import sysconfig'`"
     )]
     PythonFailed {
         /// The python executable.
         python: PathBuf,
         /// Its exit status.
         status: ExitStatus,
-        /// The end of its stderr.
+        /// The end of its stderr, as `: <last line>` or a note that it printed nothing.
         stderr: String,
     },
 

@@ -52,7 +52,7 @@ pub fn install(
     options: &InstallOptions,
 ) -> Result<InstallReport, InstallError> {
     let (path, prefix_source) = prefix::discover(explicit, env)?;
-    let prefix = CondaPrefix::open(&path)?;
+    let prefix = CondaPrefix::open(&path).map_err(|error| prefix_source.explain(error))?;
 
     // Check the prefix before running python, so a user without write access learns it first.
     let condarc_dir = prefix.root.join(condarc::DIR_NAME);

@@ -108,6 +108,19 @@ fn is_executable_file(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+impl PrefixSource {
+    /// Adds this source to a missing-prefix error, so the message names the setting to fix.
+    pub fn explain(&self, error: InstallError) -> InstallError {
+        match error {
+            InstallError::PrefixMissing { path, .. } => InstallError::PrefixMissing {
+                path,
+                origin: format!(" (from {self})"),
+            },
+            other => other,
+        }
+    }
+}
+
 impl CondaPrefix {
     /// Checks that `path` exists, holds `conda-meta/` and `bin/python` or `bin/python3`,
     /// and returns the prefix with its symlinks resolved.
@@ -117,6 +130,7 @@ impl CondaPrefix {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 return Err(InstallError::PrefixMissing {
                     path: path.to_path_buf(),
+                    origin: String::new(),
                 });
             }
             Err(source) => {

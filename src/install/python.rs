@@ -97,11 +97,15 @@ fn parse(python: &Path, stdout: &[u8]) -> Result<PythonInfo, InstallError> {
     Ok(info)
 }
 
-/// Returns the last non-empty line of python's stderr, usually the exception.
+/// Describes python's stderr for an error message: its last non-empty line, usually the
+/// exception, after a colon.
 fn last_line(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let line = text.lines().rev().find(|line| !line.trim().is_empty());
-    line.unwrap_or("(no output on stderr)").trim().to_string()
+    match line {
+        Some(line) => format!(": {}", line.trim()),
+        None => " and printed nothing on stderr".to_string(),
+    }
 }
 
 /// The captured result of a child process that exited.

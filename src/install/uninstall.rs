@@ -25,8 +25,8 @@ pub fn uninstall(
     explicit: Option<&Path>,
     env: impl Fn(&str) -> Option<OsString>,
 ) -> Result<UninstallReport, InstallError> {
-    let (path, _) = prefix::discover(explicit, env)?;
-    let prefix = CondaPrefix::open(&path)?;
+    let (path, prefix_source) = prefix::discover(explicit, env)?;
+    let prefix = CondaPrefix::open(&path).map_err(|error| prefix_source.explain(error))?;
     let info = python::query(&prefix.python, python::TIMEOUT)?;
     let site_packages = super::site_packages(&prefix, &info.purelib)?;
 
