@@ -12,6 +12,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::audit::{self, AuditArgs};
 use crate::check::{self, CheckArgs};
 use crate::config;
 use crate::doctor::{self, DoctorArgs};
@@ -53,6 +54,9 @@ enum Command {
     Doctor(DoctorArgs),
     /// Request a channel's noarch/repodata.json once with the key and explain the answer
     Check(CheckArgs),
+    /// Search files, directories and image tarballs for the API key that `get` would send.
+    /// Exits 0 when none contains it, 1 when one does, 2 when the search could not finish
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -124,10 +128,26 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Command::Audit(args) => {
+            init_logging(cli.verbose, "warn");
+            return run_audit(args);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+/// Runs `audit`, whose exit code tells whether the key was found; a failure to start the
+/// search exits with the usage code, so that it is never mistaken for a finding.
+fn run_audit(args: &AuditArgs) -> ExitCode {
+    match audit::run(args, &ProcessEnv) {
+        Ok(verdict) => ExitCode::from(verdict.exit_code()),
+        Err(error) => {
+            print_error(&error.to_string());
+            ExitCode::from(EXIT_USAGE)
+        }
     }
 }
 

@@ -49,7 +49,7 @@ pub enum ConfigError {
     },
 
     /// The file cannot be read.
-    #[error("failed to read {role} {}: {source}. Make it readable by the user running conda, or remove it", path.display())]
+    #[error("failed to read {role} {}: {source}. {}", path.display(), unreadable_fix(source))]
     Unreadable {
         /// The kind of file.
         role: FileRole,
@@ -111,6 +111,15 @@ pub enum ConfigError {
         /// The fix, as one sentence.
         fix: String,
     },
+}
+
+/// Returns what to do when reading a file failed with `error`, as one sentence.
+fn unreadable_fix(error: &io::Error) -> &'static str {
+    if file::is_symlink_loop(error) {
+        "Point the symbolic link at the file itself, because the chain of links loops"
+    } else {
+        "Make it readable by the user running conda, or remove it"
+    }
 }
 
 /// Reads a UTF-8 text file of at most [`MAX_CONFIG_BYTES`], following symbolic links.

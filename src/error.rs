@@ -155,7 +155,7 @@ pub enum Error {
     },
 
     /// A file that should hold a credential cannot be read.
-    #[error("failed to read {file}: {source}. {}", file.unreadable_fix())]
+    #[error("failed to read {file}: {source}. {}", file.unreadable_fix(source))]
     UnreadableFile {
         /// The file.
         file: CredentialFile,
@@ -263,4 +263,13 @@ pub enum RequestError {
     /// The `uri` field is not a string.
     #[error(r#"the "uri" field of the request on stdin is not a string. {REQUEST_EXAMPLE}"#)]
     UriNotString,
+
+    /// Stdin did not end within the time limit.
+    #[error(
+        "timed out after {seconds} seconds waiting for stdin to close. {REQUEST_EXAMPLE}, then close stdin"
+    )]
+    TimedOut {
+        /// The time limit in seconds.
+        seconds: u64,
+    },
 }

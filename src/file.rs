@@ -22,8 +22,12 @@ impl CredentialFile {
         }
     }
 
-    /// Returns what to do when the file cannot be read, as one sentence.
-    pub fn unreadable_fix(&self) -> String {
+    /// Returns what to do when reading the file failed with `error`, as one sentence.
+    pub fn unreadable_fix(&self, error: &io::Error) -> String {
+        if is_symlink_loop(error) {
+            return "Point the symbolic link at the file itself, because the chain of links loops"
+                .to_owned();
+        }
         match self {
             CredentialFile::Secret(path) => {
                 let id = path.file_name().unwrap_or_default().to_string_lossy();
@@ -116,6 +120,14 @@ pub fn inspect(path: &Path) -> io::Result<FileState> {
     }
 }
 
+/// Returns whether an I/O error means that resolving the path met a loop of symbolic links.
+pub fn is_symlink_loop(error: &io::Error) -> bool {
+    #[cfg(unix)]
+    return error.raw_os_error() == Some(libc::ELOOP);
+    #[cfg(not(unix))]
+    return false;
+}
+
 /// Returns whether an I/O error means that the path does not exist.
 pub fn is_missing(error: &io::Error) -> bool {
     matches!(
@@ -126,12 +138,48 @@ pub fn is_missing(error: &io::Error) -> bool {
 
 /// Reads at most `limit + 1` bytes of `path`, so that the caller can detect an oversized
 /// file without reading all of it.
+///
+/// Fails with [`io::ErrorKind::InvalidInput`] when `path` is not a regular file, even if it
+/// was replaced by a FIFO after [`inspect`] checked it.
 pub fn read_limited(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
-    let file = fs::File::open(path)?;
+    let file = open_regular(path)?;
     let mut bytes = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     file.take(cap).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Opens `path` for reading, following symbolic links, and fails with
+/// [`io::ErrorKind::InvalidInput`] unless the opened file is a regular file.
+///
+/// On Unix the file is opened with `O_NONBLOCK`, so that opening a FIFO returns at once
+/// instead of waiting for a writer. The flag has no effect on reads of a regular file.
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
+    let file = open_nonblocking(path)?;
+    let file_type = file.metadata()?.file_type();
+    if file_type.is_file() {
+        return Ok(file);
+    }
+    let kind = kind_of(&file_type);
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {kind}, not a regular file"),
+    ))
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
 }
 
 #[cfg(unix)]
@@ -221,6 +269,43 @@ mod tests {
     fn inspect_character_device() {
         let state = inspect(Path::new("/dev/null")).unwrap();
         assert_eq!(state, FileState::NotRegular(FileKind::CharacterDevice));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_limited_rejects_fifo_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let error = read_limited(&path, 10).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(error.to_string(), "it is a FIFO, not a regular file");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn open_regular_rejects_character_device() {
+        let error = open_regular(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "it is a character device, not a regular file"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loop_gets_its_own_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("loop");
+        std::os::unix::fs::symlink(&link, &link).unwrap();
+        let error = inspect(&link).unwrap_err();
+        assert!(is_symlink_loop(&error), "{error}");
+        let fix = CredentialFile::Secret(link).unreadable_fix(&error);
+        assert!(fix.contains("chain of links loops"), "{fix}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The `get` command: reads a Bazel credential-helper request and prints its headers.
 
 use std::io::{self, Write};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use tracing::debug;
 
@@ -19,6 +19,10 @@ use crate::redact::redact_url;
 use crate::rules::{AnacondaHost, AnacondaUrl, anaconda_url};
 use crate::source::{self, Origin, SearchedPlaces, Setting};
 use crate::value;
+
+/// Time the caller has to write the request and close stdin. Bazel and the conda plugin
+/// close it right after writing, so only a broken caller reaches this limit.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Options of `get`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -40,7 +44,7 @@ pub struct Answer {
 
 /// Reads the request from stdin, prints the response on stdout and any warning on stderr.
 pub fn run(args: &GetArgs, env: &dyn Environment) -> Result<(), Error> {
-    let request = protocol::read_request(io::stdin().lock())?;
+    let request = protocol::read_request_within(io::stdin(), REQUEST_TIMEOUT)?;
     let answer = answer(&request, env, args.with_source, SystemTime::now())?;
     for warning in &answer.warnings {
         print_warning(warning);

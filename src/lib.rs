@@ -2,6 +2,7 @@
 
 pub mod anaconda;
 pub mod anaconda_config;
+pub mod audit;
 pub mod channel;
 pub mod check;
 pub mod choice;

@@ -7,6 +7,9 @@
 //! `scope`, which the conda plugin reads.
 
 use std::io::Read;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
@@ -35,6 +38,27 @@ pub fn read_request(reader: impl Read) -> Result<Request, RequestError> {
         return Err(RequestError::TooLarge);
     }
     parse_request(&bytes)
+}
+
+/// Reads one request like [`read_request`], on another thread, and fails with
+/// [`RequestError::TimedOut`] when `reader` has not ended within `timeout`.
+///
+/// A caller that never closes stdin would otherwise block the helper forever. On timeout
+/// the reading thread is left blocked, and it ends with the process.
+pub fn read_request_within<R>(reader: R, timeout: Duration) -> Result<Request, RequestError>
+where
+    R: Read + Send + 'static,
+{
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        // The receiver is dropped only after a timeout, when the result is no longer needed.
+        let _ = sender.send(read_request(reader));
+    });
+    receiver
+        .recv_timeout(timeout)
+        .unwrap_or(Err(RequestError::TimedOut {
+            seconds: timeout.as_secs(),
+        }))
 }
 
 /// Parses a request from JSON bytes.
@@ -198,6 +222,27 @@ mod tests {
         let text = format!(r#"{{"uri": "https://a.example/"}}{padding}"#);
         let error = read_request(text.as_bytes()).unwrap_err();
         assert!(matches!(error, RequestError::TooLarge), "{error:?}");
+    }
+
+    #[test]
+    fn silent_reader_times_out() {
+        /// A reader that blocks longer than the timeout, like an open, silent stdin.
+        struct Silent;
+        impl Read for Silent {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                thread::sleep(Duration::from_secs(60));
+                Ok(0)
+            }
+        }
+        let result = read_request_within(Silent, Duration::from_millis(50));
+        assert!(matches!(result, Err(RequestError::TimedOut { seconds: 0 })));
+    }
+
+    #[test]
+    fn reader_within_timeout_is_parsed() {
+        let reader = std::io::Cursor::new(br#"{"uri": "https://a.example/"}"#.to_vec());
+        let request = read_request_within(reader, Duration::from_secs(10)).unwrap();
+        assert_eq!(request.uri, "https://a.example/");
     }
 
     #[test]

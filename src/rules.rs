@@ -76,17 +76,23 @@ pub fn anaconda_url(uri: &str) -> Option<AnacondaUrl> {
     })
 }
 
-/// Returns the host as written in `uri`, or `None` unless `uri` starts with `https://`.
+/// Returns the host as written in `uri`, or `None` unless `uri` starts with `https://`
+/// and its authority has no backslash.
 ///
-/// The authority ends at the first `/`, `?`, `#` or `\`, because WHATWG parsing treats a
-/// backslash like a slash in https URLs. Userinfo ends at the last `@`, also per WHATWG.
+/// WHATWG parsing ends the authority at a backslash as at a slash, but Python's `urlsplit`
+/// does not, so `https://evil.example\@repo.anaconda.cloud/` names a different host to
+/// each. A backslash before the first `/`, `?` or `#` therefore gets no header. Userinfo
+/// ends at the last `@`, per WHATWG.
 fn written_host(uri: &str) -> Option<&str> {
     let (scheme, rest) = uri.split_once("://")?;
     if !scheme.eq_ignore_ascii_case(SCHEME) {
         return None;
     }
-    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
+    if authority.contains('\\') {
+        return None;
+    }
     let host_and_port = authority
         .rsplit_once('@')
         .map_or(authority, |(_, after)| after);
@@ -262,6 +268,8 @@ mod tests {
             ("https://user:pw@a.example:8443/x", Some("a.example")),
             ("https://x@y@a.example?q", Some("a.example")),
             ("http://a.example/", None),
+            ("https://a.example\\@b.example/", None),
+            ("https://a.example\\path", None),
             ("a.example", None),
         ];
         for (uri, expected) in cases {

@@ -142,7 +142,7 @@ fn read_secret_file(path: &Path, setting: Setting<'_>) -> Result<Secret, Error> 
 }
 
 /// Decodes the content of a secret file: the value alone, or dotenv text that assigns it.
-fn parse_secret_file(bytes: &[u8], path: &Path, setting: Setting<'_>) -> Result<Secret, Error> {
+pub fn parse_secret_file(bytes: &[u8], path: &Path, setting: Setting<'_>) -> Result<Secret, Error> {
     let invalid = |problem| source::invalid(setting, Origin::SecretFile(path.to_owned()), problem);
     let text = value::decode(bytes).map_err(invalid)?;
 

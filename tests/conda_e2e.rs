@@ -615,6 +615,46 @@ impl Run {
             find_key(root, &forms, &self.key_files, &mut leaks);
         }
         assert!(leaks.is_empty(), "the key is in {leaks:?}");
+
+        self.assert_audit_clean(key, &roots);
+    }
+
+    /// Runs `conda-credential-helper audit` over `roots` and the saved conda output, with
+    /// the key from the same source as the run, and checks that it finds nothing.
+    ///
+    /// `audit` leaves out the file it read the key from, which is the secret file or
+    /// `.env` of this run, so every other copy of the key counts.
+    fn assert_audit_clean(&self, key: &str, roots: &[PathBuf]) {
+        let output_dir = self.case_dir.join("output");
+        std::fs::create_dir_all(&output_dir).unwrap();
+        std::fs::write(output_dir.join("stdout"), &self.output.stdout).unwrap();
+        std::fs::write(output_dir.join("stderr"), &self.output.stderr).unwrap();
+
+        let mut command = Command::new(helper_binary());
+        command
+            .arg("audit")
+            .args(roots)
+            .current_dir(self.case_dir.join("work"))
+            .env_clear()
+            .env("ANACONDA_SECRETS_DIR", self.case_dir.join("secrets"));
+        if self.key_files.is_empty() {
+            command.env(KEY_VAR, key);
+        }
+        let audit = command.output().expect("run audit");
+
+        let report = describe(&audit);
+        assert_eq!(audit.status.code(), Some(0), "audit: {report}");
+        assert!(audit.stdout.is_empty(), "audit: {report}");
+        let summary = String::from_utf8_lossy(&audit.stderr);
+        assert!(
+            summary.contains("audit: no trace of the API key"),
+            "audit: {report}"
+        );
+        assert!(
+            !summary.contains(" in 0 files"),
+            "audit searched nothing: {report}"
+        );
+        assert!(!report.contains(key), "audit printed the key");
     }
 }
 

@@ -174,6 +174,31 @@ fn counting_helper(dir: &Path) -> (PathBuf, PathBuf) {
     (script, runs)
 }
 
+/// Writes a script that appends its request to `dir/requests`, one line per run, and
+/// then passes the request to the real helper.
+fn request_logging_helper(dir: &Path) -> (PathBuf, PathBuf) {
+    let requests = dir.join("requests");
+    let script = dir.join("request-logging-helper");
+    let body = format!(
+        "#!/bin/sh\nrequest=$(cat)\nprintf '%s\\n' \"$request\" >> '{}'\n\
+         printf '%s' \"$request\" | exec '{HELPER}' \"$@\"\n",
+        requests.display()
+    );
+    std::fs::write(&script, body).expect("write the request logging helper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .expect("make the request logging helper executable");
+    (script, requests)
+}
+
+/// Returns how many logged requests name `host`.
+fn requests_for(requests: &Path, host: &str) -> usize {
+    std::fs::read_to_string(requests)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(&format!("https://{host}/")))
+        .count()
+}
+
 fn count_runs(runs: &Path) -> usize {
     std::fs::read_to_string(runs)
         .map(|text| text.lines().count())
@@ -304,6 +329,54 @@ async fn plugin_runs_helper_once_for_sixteen_threads() {
 }
 
 #[tokio::test]
+async fn plugin_runs_helper_once_per_host_and_process() {
+    let setup = Setup::start().await;
+    let (helper, requests) = request_logging_helper(setup.dir.path());
+    let other_url = format!("https://{OTHER_HOST}/channel/noarch/repodata.json");
+
+    // Each driver process sends 64 requests at once, 32 to each host.
+    for process in 1..=2 {
+        let run = Run::of(
+            setup
+                .driver(&repodata_url())
+                .args([other_url.as_str(), "--threads", "64"])
+                .env("CONDA_CREDENTIAL_HELPER_BIN", &helper)
+                .env("ANACONDA_AUTH_API_KEY", KEY),
+        );
+
+        assert_eq!(run.outcomes.len(), 64);
+        for outcome in &run.outcomes {
+            assert_eq!(status(outcome), 200, "outcome: {outcome}");
+        }
+        assert_eq!(
+            requests_for(&requests, REPO_HOST),
+            process,
+            "each process runs the helper once for the repository"
+        );
+        assert_eq!(
+            requests_for(&requests, OTHER_HOST),
+            process,
+            "each process runs the helper once for the other host"
+        );
+        run.assert_never_shows(KEY);
+    }
+
+    let seen = fake_repo::authorization_values(&setup.repo.received().await);
+    assert_eq!(seen.len(), 64);
+    assert!(
+        seen.iter()
+            .all(|value| value.as_deref() == Some(setup.repo.bearer().as_str()))
+    );
+    let received = setup.other.received_requests().await.unwrap_or_default();
+    assert_eq!(received.len(), 64);
+    assert!(
+        received
+            .iter()
+            .all(|request| request.headers.get("authorization").is_none())
+    );
+}
+
+#[tokio::test]
 async fn plugin_wrong_key_gives_403_error() {
     let setup = Setup::start().await;
 
@@ -370,4 +443,63 @@ async fn plugin_missing_key_gives_helper_error() {
     );
     let received = setup.repo.received().await;
     assert!(received.is_empty(), "no request may leave without a key");
+}
+
+/// Runs `audit` over `paths` with the secrets directory of `setup`, so that the secret file
+/// is the key's source, which `audit` leaves out.
+fn audit(setup: &Setup, paths: &[&Path]) -> std::process::Output {
+    Command::new(HELPER)
+        .arg("audit")
+        .args(paths)
+        .env_clear()
+        .env("ANACONDA_SECRETS_DIR", setup.secrets_dir())
+        .current_dir(setup.dir.path().join("work"))
+        .output()
+        .expect("run audit")
+}
+
+#[tokio::test]
+async fn plugin_leaves_no_key_for_audit() {
+    let setup = Setup::start().await;
+    let secret = setup.secrets_dir().join("ANACONDA_AUTH_API_KEY");
+    std::fs::write(&secret, format!("{KEY}\n")).expect("write the secret file");
+    let other_url = format!("https://{OTHER_HOST}/channel/noarch/repodata.json");
+
+    let run = Run::of(
+        setup
+            .driver(&repodata_url())
+            .args([other_url.as_str(), "--threads", "4"])
+            .env("CONDA_CREDENTIAL_HELPER_LOG", "debug"),
+    );
+    assert!(run.outcomes.iter().all(|outcome| status(outcome) == 200));
+    let output = setup.dir.path().join("output");
+    std::fs::create_dir(&output).expect("create the output dir");
+    std::fs::write(output.join("stdout"), &run.stdout).expect("save stdout");
+    std::fs::write(output.join("stderr"), &run.stderr).expect("save stderr");
+
+    // The scratch directory is HOME, the working directory and the saved output.
+    let clean = audit(&setup, &[setup.dir.path()]);
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    let stderr = String::from_utf8_lossy(&clean.stderr);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("it is the file a credential was read from"),
+        "{stderr}"
+    );
+
+    // The same audit finds a copy of the key, so the clean result above is meaningful.
+    std::fs::copy(&secret, setup.dir.path().join("work/leaked")).expect("copy the key");
+    let leaked = audit(&setup, &[setup.dir.path()]);
+    let stdout = String::from_utf8_lossy(&leaked.stdout);
+    assert_eq!(leaked.status.code(), Some(1), "stdout: {stdout}");
+    assert!(
+        stdout.ends_with("work/leaked: the key in plain text at byte 0\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(KEY), "{stdout}");
 }

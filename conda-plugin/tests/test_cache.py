@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -123,11 +128,17 @@ def test_cache_clear_runs_helper_again(counting_helper):
 
 def ask_from_threads(count: int, url: str) -> list:
     """Let ``count`` threads, each with its own handler, prepare a request for ``url`` at once."""
+    return ask_hosts_from_threads(count, [url])
+
+
+def ask_hosts_from_threads(count: int, urls: list[str]) -> list:
+    """Like ``ask_from_threads``, with thread i preparing a request for ``urls[i % len(urls)]``."""
     barrier = threading.Barrier(count)
     outcomes: list = [None] * count
 
     def ask(index: int) -> None:
         handler = auth.CredentialHelperAuth()
+        url = urls[index % len(urls)]
         barrier.wait()
         try:
             outcomes[index] = handler(prepare(url)).headers.get("Authorization")
@@ -159,6 +170,68 @@ def test_cache_sixteen_threads_share_failure(counting_helper):
     assert all(isinstance(outcome, auth.CredentialHelperError) for outcome in outcomes)
     assert len({str(outcome) for outcome in outcomes}) == 1
     assert run_count(runs) == 1
+
+
+REPO_URL = "https://repo.anaconda.cloud/repo/main/a.json"
+OTHER_URL = "https://other.example.test/channel/a.json"
+
+# Logs each request, then returns a key for the repository and no header for other hosts.
+PER_HOST_SCRIPT = """\
+request=$(cat)
+printf '%s\\n' "$request" >> '{log}'
+sleep 0.3
+case "$request" in
+*repo.anaconda.cloud*) printf '%s' '{{"headers":{{"Authorization":["Bearer {key}"]}}}}' ;;
+*) printf '%s' '{{"headers":{{}}}}' ;;
+esac
+"""
+
+
+def requests_for(log: Path, host: str) -> int:
+    return sum(f"https://{host}/" in line for line in log.read_text().splitlines())
+
+
+def test_cache_64_threads_two_hosts_run_helper_once_each(write_helper, tmp_path):
+    log = tmp_path / "requests"
+    log.touch()
+    write_helper(PER_HOST_SCRIPT.format(log=log, key=KEY))
+
+    outcomes = ask_hosts_from_threads(64, [REPO_URL, OTHER_URL])
+
+    assert outcomes[0::2] == [f"Bearer {KEY}"] * 32
+    assert outcomes[1::2] == [None] * 32
+    assert requests_for(log, "repo.anaconda.cloud") == 1
+    assert requests_for(log, "other.example.test") == 1
+
+
+CHILD_SCRIPT = textwrap.dedent(
+    """\
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from conda_credential_helper import auth
+    for url in sys.argv[2:]:
+        auth.credential_for(url)
+    """
+)
+
+
+def test_cache_not_shared_with_second_process(write_helper, tmp_path):
+    log = tmp_path / "requests"
+    log.touch()
+    write_helper(PER_HOST_SCRIPT.format(log=log, key=KEY))
+    ask_hosts_from_threads(64, [REPO_URL, OTHER_URL])
+    plugin_dir = str(Path(auth.__file__).resolve().parents[1])
+
+    for process in (2, 3):
+        subprocess.run(
+            [sys.executable, "-c", CHILD_SCRIPT, plugin_dir, REPO_URL, OTHER_URL, REPO_URL],
+            check=True,
+            env=dict(os.environ),
+            timeout=30,
+        )
+
+        assert requests_for(log, "repo.anaconda.cloud") == process
+        assert requests_for(log, "other.example.test") == process
 
 
 # A stand-in that responds like the real helper with repo tokens: one token per

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import textwrap
 import time
 
 import pytest
+import requests
 
 from conda_credential_helper import auth
 
@@ -321,3 +323,67 @@ def test_debug_log_never_contains_key(write_helper, caplog):
     assert "returned header(s) Authorization for https://repo.anaconda.cloud" in text
     assert "****6789" in text
     assert KEY not in text
+
+
+# A fault for one host leaves other hosts working.
+
+FAULTS_FOR_REPO_HOST = {
+    "hang": ("sleep 20\n", "timed out after 0.5 seconds"),
+    "killed by a signal": ("kill -9 $$\n", "was killed by signal 9"),
+    "invalid JSON": (f"echo 'Bearer {KEY}'\nexit 0\n", "not valid JSON"),
+    "CR/LF in a header": (
+        print_headers({"Authorization": [f"Bearer {KEY}\r\nX-Injected: 1"]}) + "exit 0\n",
+        "contains a line break (CR or LF) or NUL",
+    ),
+    "exit status": ("echo 'error: no key found. Set it.' >&2\nexit 1\n", "failed for https://repo.anaconda.cloud: no key found. Set it."),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS_FOR_REPO_HOST)
+def test_fault_on_one_host_spares_others(fault, write_helper, http_server, monkeypatch):
+    script, cause = FAULTS_FOR_REPO_HOST[fault]
+    monkeypatch.setenv(auth.TIMEOUT_ENV, "0.5")
+    write_helper(
+        f"""\
+        request=$(cat)
+        case "$request" in
+        *repo.anaconda.cloud*)
+        {textwrap.indent(script, "    ").strip()}
+        ;;
+        esac
+        printf '%s' '{{"headers":{{}}}}'
+        """
+    )
+    server = http_server()
+    other_url = server.route("/channel/noarch/repodata.json")
+    handler = auth.CredentialHelperAuth()
+
+    with requests.Session() as session:
+        with pytest.raises(auth.CredentialHelperError) as raised:
+            session.get(URL, auth=handler, timeout=5)
+        response = session.get(other_url, auth=handler, timeout=5)
+
+    message = str(raised.value)
+    assert cause in message
+    assert KEY not in message
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__, "the error must not chain a traceback"
+    assert response.status_code == 200
+    assert "Authorization" not in server.headers_for("/channel/noarch/repodata.json")[0]
+
+
+@pytest.mark.parametrize("fault", ["missing", "not executable"])
+def test_start_failure_is_one_error_without_chain(fault, write_helper, monkeypatch, tmp_path):
+    if fault == "missing":
+        monkeypatch.setenv(auth.BIN_ENV, str(tmp_path / "gone" / auth.BINARY_NAME))
+        cause = "which was not found"
+    else:
+        write_helper(print_headers({})).chmod(0o644)
+        cause = "permission denied"
+
+    with pytest.raises(auth.CredentialHelperError) as raised:
+        auth.CredentialHelperAuth()(requests.Request("GET", URL).prepare())
+
+    assert cause in str(raised.value)
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__, "the error must not chain a traceback"

@@ -9,6 +9,7 @@ import os
 
 import pytest
 import requests
+import urllib3
 
 from conda_credential_helper import auth
 
@@ -85,6 +86,37 @@ def test_real_helper_debug_logs_never_contain_key(real_helper, monkeypatch, capl
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "returned header(s) Authorization for https://repo.anaconda.cloud" in text
     assert KEY not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://repo.anaconda.cloud/repo/main/x.json",
+        "https://REPO.Anaconda.Cloud.:443/repo/main/x.json",
+        "https://user:pw@repo.anaconda.cloud/repo/main/x.json",
+        "https://repo.anaconda.cloud@evil.example/x.json",
+        "https://evil.example\\@repo.anaconda.cloud/x.json",
+        "https://repo.anaconda.cloud\\@evil.example/x.json",
+        "https://evil.example#@repo.anaconda.cloud/x.json",
+        "https://evil.example/repo.anaconda.cloud/x.json",
+        "https://repo.anaconda.cloud:8443/x.json",
+        "https://repo%2Eanaconda.cloud/x.json",
+        "http://repo.anaconda.cloud/x.json",
+    ],
+)
+def test_real_helper_header_only_where_requests_connects(real_helper, monkeypatch, url):
+    monkeypatch.setenv("ANACONDA_AUTH_API_KEY", KEY)
+
+    request = auth.CredentialHelperAuth()(prepare(url))
+
+    # The host and port that urllib3 will connect to, from the prepared URL.
+    target = urllib3.util.parse_url(request.url)
+    connects_to_repo = (
+        target.scheme == "https"
+        and (target.host or "").lower().rstrip(".") == "repo.anaconda.cloud"
+        and target.port in (None, 443)
+    )
+    assert ("Authorization" in request.headers) == connects_to_repo, request.url
 
 
 def write_keyring(home, record: dict) -> None:

@@ -1,7 +1,8 @@
 """Fetch a URL with requests and the plugin's auth handler, and print the outcomes as JSON.
 
-Usage: ``python plugin_driver.py [--threads N] URL``. Each of the N threads opens its own
-session with its own ``CredentialHelperAuth``, as conda does, and all start at once. The
+Usage: ``python plugin_driver.py [--threads N] URL [URL ...]``. Each of the N threads opens
+its own session with its own ``CredentialHelperAuth``, as conda does, and all start at once.
+Thread i fetches the URL at position i modulo the number of URLs. The
 output is a JSON list with one object per thread: ``{"status", "redirects", "url",
 "authorization"}`` for a response, where ``authorization`` is the header as the response's
 request records it, or ``{"error", "message"}`` for an error raised by the plugin. Any other
@@ -32,7 +33,7 @@ def fetch(url):
         }
 
 
-def fetch_from_threads(url, count):
+def fetch_from_threads(urls, count):
     barrier = threading.Barrier(count)
     outcomes = [None] * count
     failures = []
@@ -40,7 +41,7 @@ def fetch_from_threads(url, count):
     def run(index):
         barrier.wait()
         try:
-            outcomes[index] = fetch(url)
+            outcomes[index] = fetch(urls[index % len(urls)])
         except BaseException as error:
             failures.append(error)
             raise
@@ -57,11 +58,11 @@ def fetch_from_threads(url, count):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("url")
+    parser.add_argument("urls", nargs="+", metavar="url")
     parser.add_argument("--threads", type=int, default=1)
     arguments = parser.parse_args()
 
-    outcomes = fetch_from_threads(arguments.url, arguments.threads)
+    outcomes = fetch_from_threads(arguments.urls, arguments.threads)
     json.dump(outcomes, sys.stdout)
     sys.stdout.write("\n")
 
