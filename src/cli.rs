@@ -210,7 +210,7 @@ fn exit_for_clap_error(error: &clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-        // No subcommand: the full help on stderr is the most useful answer.
+        // No subcommand: the full help on stderr is the most useful response.
         let _ = error.print();
         return ExitCode::from(EXIT_USAGE);
     }

@@ -210,7 +210,7 @@ pub(crate) fn channel_secret(
     }
 }
 
-/// Builds the answer with `credential` sent as `<scheme> <credential>`.
+/// Builds the response with `credential` sent as `<scheme> <credential>`.
 ///
 /// A `Bearer` credential that is a JWT is checked for expiry: an expired one is an error,
 /// and one that expires within a day causes a warning.
@@ -281,7 +281,7 @@ pub(crate) fn check_expiry(
     Ok(Some(expiry))
 }
 
-/// Builds the answer with `Basic base64(<username>:<password>)`.
+/// Builds the response with `Basic base64(<username>:<password>)`.
 fn respond_basic(credential: &Credential, username: &str, url: &str) -> Result<Answer, Error> {
     let origin = &credential.origin;
     debug!(

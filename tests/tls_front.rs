@@ -1,4 +1,4 @@
-//! Checks the shared fixtures: the fake repository's answers, through the TLS front, with a
+//! Checks the shared fixtures: the fake repository's responses, through the TLS front, with a
 //! real Python client and the loopback resolver.
 
 mod common;

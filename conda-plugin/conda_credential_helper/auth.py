@@ -86,7 +86,7 @@ class CredentialHelperAuth(AuthBase):
     ``error_class`` is called with one message string for every error raised here.
     When a server responds with 401 or 403 to a request that carried the headers, the error
     explains the rejection. The headers are removed before a redirect to another
-    origin is followed, and masked on each answered request that conda may log.
+    origin is followed, and masked on each completed request that conda may log.
     """
 
     def __init__(self, error_class: type[Exception] = CredentialHelperError):

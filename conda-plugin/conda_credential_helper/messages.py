@@ -12,7 +12,7 @@ from .urls import HostKey, redact_url
 
 REJECTED_STATUSES = {401: "401 Unauthorized", 403: "403 Forbidden"}
 
-# Why a server rejects a credential with 401, and the fix, by kind of credential.
+# Reason a server rejects a credential with 401, and the fix, by kind of credential.
 _UNAUTHORIZED = {
     "API key": (
         "it is expired, revoked or not a valid key. Create a new API key in your Anaconda "

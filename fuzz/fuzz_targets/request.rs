@@ -1,4 +1,4 @@
-//! Fuzzes the decoder of the `get` request and the answer built from it.
+//! Fuzzes the decoder of the `get` request and the response built from it.
 
 #![no_main]
 
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
 
-    // A parsed request holds the "uri" string of a JSON object.
+    // A parsed request contains the "uri" string of a JSON object.
     let document: serde_json::Value = serde_json::from_slice(data).expect("valid JSON");
     assert_eq!(document["uri"].as_str(), Some(request.uri.as_str()));
 

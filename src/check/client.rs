@@ -171,7 +171,7 @@ pub fn trust_source(settings: &CondaSettings, env: &dyn Environment) -> TrustSou
 pub struct ProxyError {
     /// The variable, such as `HTTPS_PROXY`.
     pub variable: &'static str,
-    /// What is wrong with the value, without the value, because it may contain a password.
+    /// Reason the value is invalid, without the value, because it may contain a password.
     pub reason: String,
 }
 

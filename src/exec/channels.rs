@@ -22,7 +22,7 @@ use crate::vars::{ANACONDA_PUBLIC_HOSTS, ANACONDA_REPO_HOST, API_KEY_VAR};
 /// The characters that make a config file's host a pattern, as `fnmatch` reads them.
 const WILDCARDS: [char; 3] = ['*', '?', '['];
 
-/// How a channel's credential is sent.
+/// Scheme by which a channel's credential is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authentication {
     /// `Authorization: Bearer <token>`.
@@ -45,7 +45,7 @@ pub struct ChannelCredential {
     pub url: Url,
     /// The credential and how it is sent.
     pub authentication: Authentication,
-    /// Where the credential was read, for messages.
+    /// Source of the credential, for messages.
     pub origin: Origin,
     /// Whether the configuration allows sending the credential over plain `http`.
     pub allow_insecure_http: bool,

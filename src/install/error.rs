@@ -22,7 +22,7 @@ pub enum InstallError {
     PrefixMissing {
         /// The prefix as given or discovered.
         path: PathBuf,
-        /// Where the prefix came from, as ` (from CONDA_ROOT)`, or empty when unknown.
+        /// Origin of the prefix, as ` (from CONDA_ROOT)`, or empty when unknown.
         origin: String,
     },
 
@@ -130,7 +130,7 @@ pub enum InstallError {
     Symlink {
         /// The link.
         path: PathBuf,
-        /// Where the link points.
+        /// Target of the link.
         target: PathBuf,
     },
 

@@ -3,7 +3,7 @@
 /// Name of the package folder inside site-packages.
 pub const PACKAGE_DIR: &str = "conda_credential_helper";
 
-/// File in the package folder that holds the absolute path of the installing binary.
+/// File in the package folder that contains the absolute path of the installing binary.
 pub const HELPER_PATH_FILE: &str = "helper_path.txt";
 
 /// Every module of `conda-plugin/conda_credential_helper/`, as (file name, source).

@@ -15,7 +15,7 @@ pub const CONDA_ROOT: &str = "CONDA_ROOT";
 /// Environment variable listing the folders searched for `conda`.
 pub const PATH: &str = "PATH";
 
-/// How the base prefix was found.
+/// Source of the base prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrefixSource {
     /// The `--prefix` argument.
@@ -122,7 +122,7 @@ impl PrefixSource {
 }
 
 impl CondaPrefix {
-    /// Checks that `path` exists, holds `conda-meta/` and `bin/python` or `bin/python3`,
+    /// Checks that `path` exists, contains `conda-meta/` and `bin/python` or `bin/python3`,
     /// and returns the prefix with its symlinks resolved.
     pub fn open(path: &Path) -> Result<Self, InstallError> {
         let root = match fs::canonicalize(path) {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::InstallError;
 
-/// How long python may take to answer before it is stopped.
+/// Maximum time python may run before it is stopped.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Python code that prints one JSON object with `purelib` and `conda_version`.
@@ -30,7 +30,7 @@ print(json.dumps({"purelib": sysconfig.get_paths()["purelib"], "conda_version": 
 /// How many characters of python's output an error message quotes.
 const QUOTED_OUTPUT_CHARS: usize = 200;
 
-/// What the prefix's python reported.
+/// Site-packages path and conda version reported by the prefix's python.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PythonInfo {
     /// The site-packages folder for pure-Python packages.
@@ -174,7 +174,7 @@ mod tests {
     /// the script's write descriptor until it calls exec.
     static SCRIPT_LOCK: Mutex<()> = Mutex::new(());
 
-    /// A shell script that stands in for python, in its own temporary folder.
+    /// A shell script that replaces python, in its own temporary folder.
     struct FakePython {
         path: PathBuf,
         _dir: tempfile::TempDir,

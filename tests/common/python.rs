@@ -26,12 +26,12 @@ pub fn test_python() -> PathBuf {
     candidate
 }
 
-/// The directory that holds `sitecustomize.py`, to put on `PYTHONPATH`.
+/// Returns the directory that contains `sitecustomize.py`, to put on `PYTHONPATH`.
 pub fn sitecustomize_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python")
 }
 
-/// The directory that holds the plugin package, to put on `PYTHONPATH`.
+/// Returns the directory that contains the plugin package, to put on `PYTHONPATH`.
 pub fn plugin_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conda-plugin")
 }

@@ -1,7 +1,7 @@
 //! A TLS front with a throwaway test CA, so real clients reach wiremock by a real host name.
 //!
 //! Clients connect to `https://<host>/` through a resolver override that maps `<host>` to
-//! [`TlsFront::port`] on loopback (see `tests/python/sitecustomize.py`); the front
+//! [`TlsFront::port`] on loopback (see `tests/python/sitecustomize.py`). The front
 //! terminates TLS with a certificate for that host and forwards the plain bytes to the
 //! backend, usually a wiremock server.
 
@@ -113,7 +113,7 @@ async fn serve(listener: std::net::TcpListener, acceptor: TlsAcceptor, backend: 
     }
 }
 
-/// The JSON that `tests/python/sitecustomize.py` reads from `CONDA_CREDENTIAL_HELPER_TEST_HOSTS`.
+/// Builds the JSON that `tests/python/sitecustomize.py` reads from `CONDA_CREDENTIAL_HELPER_TEST_HOSTS`.
 pub fn host_map(entries: &[(&str, u16)]) -> String {
     let map: serde_json::Map<String, serde_json::Value> = entries
         .iter()

@@ -1,7 +1,7 @@
 """Test-only name resolution: maps chosen host names to loopback ports.
 
 Python imports this module at start-up when its directory is on ``PYTHONPATH``. It acts
-only when ``CONDA_CREDENTIAL_HELPER_TEST_HOSTS`` holds a JSON object of host name to port,
+only when ``CONDA_CREDENTIAL_HELPER_TEST_HOSTS`` contains a JSON object of host name to port,
 for example ``{"repo.anaconda.cloud": 40123}``. Then a lookup of a listed host returns
 127.0.0.1 at the listed port, so clients keep the real host name for TLS and the ``Host``
 header while connecting to a local test server. A lookup of any other name that is not a
